@@ -1,0 +1,2 @@
+/** JMH benchmarks (issue 7). */
+package dev.latchwork.benchmarks;

@@ -1,0 +1,2 @@
+/** jcstress harnesses (issue 4). */
+package dev.latchwork.jcstress;

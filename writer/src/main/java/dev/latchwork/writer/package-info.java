@@ -1,0 +1,2 @@
+/** The transactional chunk writer (issue 6). */
+package dev.latchwork.writer;
