@@ -23,6 +23,11 @@ final class ChannelDouble extends FileChannel {
     this.write = write;
   }
 
+  /** Whether the real channel behind this double is open. */
+  boolean realIsOpen() {
+    return real.isOpen();
+  }
+
   @Override
   public int write(ByteBuffer src, long position) throws IOException {
     return write.write(real, src, position);
