@@ -383,6 +383,11 @@ public final class ProgressNotifier {
     return wakeUps;
   }
 
+  /** Test hook: the number of registered waiters (O(n), weakly consistent). */
+  int waiterCount() {
+    return waiters.size();
+  }
+
   @Override
   public String toString() {
     long s = state;
