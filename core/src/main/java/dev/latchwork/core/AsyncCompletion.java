@@ -39,7 +39,11 @@ final class AsyncCompletion {
     run(() -> future.completeExceptionally(cause));
   }
 
-  private static void run(Runnable completion) {
+  /**
+   * Runs {@code completion}, which completes futures, in an executor thread; in the calling thread
+   * only if the executor rejects it.
+   */
+  static void run(Runnable completion) {
     try {
       EXECUTOR.execute(completion);
     } catch (RejectedExecutionException e) {

@@ -241,6 +241,18 @@ public final class BroadcastLatch {
     return shared.copy();
   }
 
+  /**
+   * Returns a string identifying this latch and its state: {@code [closed]}, {@code [open]} or
+   * {@code [failed: cause]}.
+   */
+  @Override
+  public String toString() {
+    Object outcome = sync.outcome;
+    String state =
+        outcome == null ? "[closed]" : outcome == OPENED ? "[open]" : "[failed: " + outcome + "]";
+    return super.toString() + state;
+  }
+
   private boolean finish(Object outcome) {
     if (!sync.decide(outcome)) {
       return false;

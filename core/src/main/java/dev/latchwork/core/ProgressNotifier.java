@@ -3,7 +3,9 @@ package dev.latchwork.core;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListSet;
@@ -105,10 +107,14 @@ public final class ProgressNotifier {
    * ConcurrentSkipListSet.isEmpty() (a few reads, no allocation) keeps the no-waiter path free of
    * locks and allocation.
    *
-   * Futures. A future is a node like a thread waiter; whoever removes it completes it through
-   * AsyncCompletion, i.e. from an executor thread, never the producer's, with a result recomputed
-   * from the current state (state is monotonic, so a reached target stays reached). If the user
-   * completes or cancels the future first, a whenComplete action removes the node.
+   * Futures. A future is a node like a thread waiter. A producer collects the future nodes it
+   * claims during one scan and completes them all in one AsyncCompletion task, i.e. in an
+   * executor thread, never its own (one task per advance, not one per future: the default
+   * executor may be thread-per-task). The result is recomputed from the state when the task runs;
+   * state is monotonic, so a reached target stays reached and a terminal state stays terminal. A
+   * future settled on registration is completed by the registering thread, which has attached no
+   * dependents yet. If the user completes or cancels the future first, a whenComplete action
+   * removes the node, so abandoned futures do not accumulate.
    */
 
   /** Sign bit of {@link #state}: the notifier is complete or failed. */
@@ -359,7 +365,7 @@ public final class ProgressNotifier {
     s = state;
     if (isSettled(s, target)) {
       if (waiters.remove(node)) {
-        settle(future, s, target, false); // our own thread: the caller has registered no dependents yet
+        settle(future, s, target); // our own thread: the caller has registered no dependents yet
       }
       // else a producer claimed the node and completes the future
       return future;
@@ -452,14 +458,16 @@ public final class ProgressNotifier {
     if (!published || waiters.isEmpty()) {
       return;
     }
+    List<Waiter> futures = null;
     for (Waiter node : waiters) {
       if (node.target > value) {
         break;
       }
       if (waiters.remove(node)) {
-        wake(node);
+        futures = wake(node, futures);
       }
     }
+    completeLater(futures);
   }
 
   private void terminate(Object decided) {
@@ -468,19 +476,38 @@ public final class ProgressNotifier {
     if (before < 0 || !published) {
       return; // another terminal call set the bit and wakes everyone; or nobody ever waited
     }
+    List<Waiter> futures = null;
     for (Waiter node : waiters) {
       if (waiters.remove(node)) {
-        wake(node);
+        futures = wake(node, futures);
       }
     }
+    completeLater(futures);
   }
 
-  private void wake(Waiter node) {
+  /**
+   * Wakes a node this thread has claimed (removed): unparks a thread now; adds a future to the
+   * batch that {@link #completeLater} completes off this thread.
+   */
+  private List<Waiter> wake(Waiter node, List<Waiter> futures) {
     WAKE_UPS.getAndAdd(this, 1L);
     if (node.thread != null) {
       LockSupport.unpark(node.thread);
-    } else {
-      settle(node.future, state, node.target, true);
+      return futures;
+    }
+    List<Waiter> batch = futures != null ? futures : new ArrayList<>();
+    batch.add(node);
+    return batch;
+  }
+
+  /** Completes claimed futures in one executor task: the producer runs none of their dependents. */
+  private void completeLater(List<Waiter> futures) {
+    if (futures != null) {
+      AsyncCompletion.run(() -> {
+        for (Waiter node : futures) {
+          settle(node.future, state, node.target);
+        }
+      });
     }
   }
 
@@ -510,17 +537,11 @@ public final class ProgressNotifier {
         : CompletableFuture.completedFuture(s & VALUE);
   }
 
-  /** Completes a future for a settled state, from an executor thread if {@code async}. */
-  private void settle(CompletableFuture<Long> future, long s, long target, boolean async) {
+  /** Completes a future for a settled state. */
+  private void settle(CompletableFuture<Long> future, long s, long target) {
     Throwable failure = failureFor(s, target);
     if (failure != null) {
-      if (async) {
-        AsyncCompletion.fail(future, failure);
-      } else {
-        future.completeExceptionally(failure);
-      }
-    } else if (async) {
-      AsyncCompletion.complete(future, s & VALUE);
+      future.completeExceptionally(failure);
     } else {
       future.complete(s & VALUE);
     }

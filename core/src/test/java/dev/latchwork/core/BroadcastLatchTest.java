@@ -25,6 +25,7 @@ class BroadcastLatchTest {
     assertThat(latch.isOpen()).isFalse();
     assertThat(latch.failure()).isNull();
     assertThat(latch.await(0, TimeUnit.NANOSECONDS)).isFalse();
+    assertThat(latch.toString()).endsWith("[closed]");
   }
 
   @Test
@@ -73,6 +74,8 @@ class BroadcastLatchTest {
     assertThat(failed.open()).isFalse();
     assertThat(failed.isOpen()).isTrue();
     assertThat(failed.failure()).isSameAs(cause);
+    assertThat(failed.toString()).endsWith("[failed: java.io.IOException: first]");
+    assertThat(opened.toString()).endsWith("[open]");
   }
 
   @Test

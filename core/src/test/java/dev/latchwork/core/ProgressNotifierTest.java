@@ -364,6 +364,27 @@ class ProgressNotifierTest {
   }
 
   @Test
+  void futuresReachedByOneAdvanceAreCompletedTogetherOffTheProducerThread() throws Exception {
+    ProgressNotifier notifier = new ProgressNotifier();
+    List<CompletableFuture<Thread>> completedIn = new ArrayList<>();
+    for (int target = 1; target <= 100; target++) {
+      completedIn.add(notifier.whenAtLeast(target).thenApply(value -> Thread.currentThread()));
+    }
+    CompletableFuture<Long> notReached = notifier.whenAtLeast(101);
+
+    notifier.advanceTo(100);
+
+    java.util.Set<Thread> threads = new java.util.HashSet<>();
+    for (CompletableFuture<Thread> f : completedIn) {
+      threads.add(f.get(30, TimeUnit.SECONDS));
+    }
+    assertThat(threads).hasSize(1).doesNotContain(Thread.currentThread());
+    assertThat(notReached).isNotDone();
+    assertThat(notifier.wakeUpCount()).isEqualTo(100);
+    assertThat(notifier.waiterCount()).isEqualTo(1);
+  }
+
+  @Test
   void aThousandSingleStepAdvancesUnparkEachOfAThousandWaitersOnce() throws Exception {
     int n = 1_000;
     ProgressNotifier notifier = new ProgressNotifier();
