@@ -172,12 +172,7 @@ public final class Tracer {
    */
   public Span enter(String operation) {
     Objects.requireNonNull(operation, "operation");
-    boolean logging = log.isDebugEnabled();
-    boolean tracking = InFlightRegistry.isEnabled();
-    if (!logging && !tracking) {
-      return Span.NOOP;
-    }
-    return Span.open(this, logging, tracking, operation, null, null, 0L, null, null, 0L);
+    return open(operation, null, null, 0L, null, null, 0L);
   }
 
   /**
@@ -188,12 +183,7 @@ public final class Tracer {
   public Span enter(String operation, String key, Object value) {
     Objects.requireNonNull(operation, "operation");
     Objects.requireNonNull(key, "key");
-    boolean logging = log.isDebugEnabled();
-    boolean tracking = InFlightRegistry.isEnabled();
-    if (!logging && !tracking) {
-      return Span.NOOP;
-    }
-    return Span.open(this, logging, tracking, operation, key, value, 0L, null, null, 0L);
+    return open(operation, key, value, 0L, null, null, 0L);
   }
 
   /**
@@ -204,12 +194,7 @@ public final class Tracer {
   public Span enter(String operation, String key, long value) {
     Objects.requireNonNull(operation, "operation");
     Objects.requireNonNull(key, "key");
-    boolean logging = log.isDebugEnabled();
-    boolean tracking = InFlightRegistry.isEnabled();
-    if (!logging && !tracking) {
-      return Span.NOOP;
-    }
-    return Span.open(this, logging, tracking, operation, key, LONG_VALUE, value, null, null, 0L);
+    return open(operation, key, LONG_VALUE, value, null, null, 0L);
   }
 
   /**
@@ -221,12 +206,7 @@ public final class Tracer {
     Objects.requireNonNull(operation, "operation");
     Objects.requireNonNull(key1, "key1");
     Objects.requireNonNull(key2, "key2");
-    boolean logging = log.isDebugEnabled();
-    boolean tracking = InFlightRegistry.isEnabled();
-    if (!logging && !tracking) {
-      return Span.NOOP;
-    }
-    return Span.open(this, logging, tracking, operation, key1, value1, 0L, key2, value2, 0L);
+    return open(operation, key1, value1, 0L, key2, value2, 0L);
   }
 
   /**
@@ -238,13 +218,7 @@ public final class Tracer {
     Objects.requireNonNull(operation, "operation");
     Objects.requireNonNull(key1, "key1");
     Objects.requireNonNull(key2, "key2");
-    boolean logging = log.isDebugEnabled();
-    boolean tracking = InFlightRegistry.isEnabled();
-    if (!logging && !tracking) {
-      return Span.NOOP;
-    }
-    return Span.open(
-        this, logging, tracking, operation, key1, LONG_VALUE, value1, key2, LONG_VALUE, value2);
+    return open(operation, key1, LONG_VALUE, value1, key2, LONG_VALUE, value2);
   }
 
   /**
@@ -256,13 +230,7 @@ public final class Tracer {
     Objects.requireNonNull(operation, "operation");
     Objects.requireNonNull(key1, "key1");
     Objects.requireNonNull(key2, "key2");
-    boolean logging = log.isDebugEnabled();
-    boolean tracking = InFlightRegistry.isEnabled();
-    if (!logging && !tracking) {
-      return Span.NOOP;
-    }
-    return Span.open(
-        this, logging, tracking, operation, key1, value1, 0L, key2, LONG_VALUE, value2);
+    return open(operation, key1, value1, 0L, key2, LONG_VALUE, value2);
   }
 
   /**
@@ -274,13 +242,32 @@ public final class Tracer {
     Objects.requireNonNull(operation, "operation");
     Objects.requireNonNull(key1, "key1");
     Objects.requireNonNull(key2, "key2");
+    return open(operation, key1, LONG_VALUE, value1, key2, value2, 0L);
+  }
+
+  /** The common part of the enter overloads, after the argument checks. */
+  private Span open(
+      String operation,
+      String key1,
+      Object value1,
+      long long1,
+      String key2,
+      Object value2,
+      long long2) {
     boolean logging = log.isDebugEnabled();
     boolean tracking = InFlightRegistry.isEnabled();
     if (!logging && !tracking) {
       return Span.NOOP;
     }
-    return Span.open(
-        this, logging, tracking, operation, key1, LONG_VALUE, value1, key2, value2, 0L);
+    Span span =
+        new Span(this, logging, tracking, operation, key1, value1, long1, key2, value2, long2);
+    if (tracking) {
+      InFlightRegistry.register(span);
+    }
+    if (logging) {
+      span.logEnter();
+    }
+    return span;
   }
 
   /**
@@ -423,29 +410,6 @@ public final class Tracer {
       this.long2 = long2;
       this.thread = tracer == null ? null : Thread.currentThread();
       this.startNanos = tracer == null ? 0L : System.nanoTime();
-    }
-
-    static Span open(
-        Tracer tracer,
-        boolean logging,
-        boolean tracking,
-        String operation,
-        String key1,
-        Object value1,
-        long long1,
-        String key2,
-        Object value2,
-        long long2) {
-      Span span =
-          new Span(
-              tracer, logging, tracking, operation, key1, value1, long1, key2, value2, long2);
-      if (tracking) {
-        InFlightRegistry.register(span);
-      }
-      if (logging) {
-        span.logEnter();
-      }
-      return span;
     }
 
     /**
