@@ -142,14 +142,9 @@ public final class StallWatchdog implements AutoCloseable {
     return watchdog;
   }
 
-  /** Returns the watchdog thread's name. */
-  String threadName() {
-    return thread.getName();
-  }
-
-  /** Returns whether the watchdog thread is still running. */
-  boolean isRunning() {
-    return thread.isAlive();
+  /** Returns the watchdog thread (for tests). */
+  Thread thread() {
+    return thread;
   }
 
   /**
