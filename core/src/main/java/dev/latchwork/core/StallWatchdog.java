@@ -51,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * which looks at the operations every half threshold (at least every millisecond) and calls the
  * listener, one stall at a time. A listener that throws is logged at WARN and the watchdog carries
  * on. The watchdog takes no lock that traced code takes (it iterates a concurrent set and asks for
- * stack traces), so neither a slow listener nor the watchdog itself can stall traced code.
+ * stack traces), so neither a slow listener nor the watchdog itself can stall traced code; taking
+ * a stack trace only pauses the thread concerned briefly (a JVM handshake or safepoint).
  * {@link #close()} stops the thread, interrupting a listener still running, and waits until it has
  * ended.
  *
@@ -239,6 +240,9 @@ public final class StallWatchdog implements AutoCloseable {
    * @param operation the stalled operation, as of the scan that found it
    * @param stack the stack trace of the thread running it, innermost frame first
    */
+  // The issue fixes the component type; the array is copied in and out, and equals, hashCode
+  // and toString are overridden to use its contents.
+  @SuppressWarnings("ArrayRecordComponent")
   public record Stall(Tracer.Operation operation, StackTraceElement[] stack) {
     /**
      * Checks the components and copies the stack.

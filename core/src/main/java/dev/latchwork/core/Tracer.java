@@ -44,9 +44,9 @@ import org.slf4j.LoggerFactory;
  * Lines go to the SLF4J logger named after the component class, at level DEBUG (ENTER, EXIT and
  * EXIT ... FAILED alike), so they cost nothing unless that logger is at DEBUG or finer. The
  * component is written as the class's simple name, the instance number counts the tracers created
- * for that class from 1. The thread tag is {@code thread=<name> tid=<id>}; a virtual thread (JDK
- * 21+) is tagged {@code thread=virtual:<name> tid=<id>}, or {@code thread=virtual tid=<id>} if
- * unnamed. {@code took} is in milliseconds, with three decimals below one millisecond and one
+ * for that class from 1. The thread tag names the thread that entered the operation (in both
+ * lines): {@code thread=<name> tid=<id>}; a virtual thread (JDK 21+) is tagged {@code
+ * thread=virtual:<name> tid=<id>}, or {@code thread=virtual tid=<id>} if unnamed. {@code took} is in milliseconds, with three decimals below one millisecond and one
  * above. Whether DEBUG is enabled is decided once, at {@link #enter}: an operation whose ENTER was
  * written gets its EXIT line (unless the logger's level was raised in between), one whose ENTER
  * was not written gets none. Values are formatted (by {@link String#valueOf(Object)}) only when a
@@ -568,7 +568,7 @@ public final class Tracer {
     public Operation {
       Objects.requireNonNull(component, "component");
       Objects.requireNonNull(operation, "operation");
-      keyValues = List.copyOf(keyValues);
+      keyValues = List.copyOf(Objects.requireNonNull(keyValues, "keyValues"));
       Objects.requireNonNull(threadName, "threadName");
       Objects.requireNonNull(started, "started");
       Objects.requireNonNull(age, "age");

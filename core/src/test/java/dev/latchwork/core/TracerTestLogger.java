@@ -15,8 +15,8 @@ final class TracerTestLogger extends LegacyAbstractLogger {
   /** One logged line: level, formatted message, throwable (or null). */
   record Line(Level level, String message, Throwable throwable) {}
 
-  private volatile Level threshold;
-  private final List<Line> lines = new CopyOnWriteArrayList<>();
+  private transient volatile Level threshold;
+  private final transient List<Line> lines = new CopyOnWriteArrayList<>();
 
   /** A logger accepting {@code threshold} and every more severe level. */
   TracerTestLogger(String name, Level threshold) {
