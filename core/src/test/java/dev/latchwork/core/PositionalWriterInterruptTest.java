@@ -202,6 +202,37 @@ class PositionalWriterInterruptTest {
   }
 
   @Test
+  void aClosedByInterruptForAnInterruptTheCallerAlreadyConsumedIsRetriedNotThrown()
+      throws Exception {
+    // Since JDK 21 Thread.interrupt sets the status before it finds the channel the thread is
+    // blocked on, so an interrupt the thread already saw and cleared can close the channel of its
+    // next call, which then throws ClosedByInterruptException with the status clear. Scripted:
+    // the first write transfers part of its bytes, the channel closes, and the call throws so.
+    Path file = dir.resolve("f");
+    AtomicBoolean staleInterrupt = new AtomicBoolean(true);
+    ScriptedOpener opener = ScriptedOpener.writes((real, src, position) -> {
+      if (staleInterrupt.getAndSet(false)) {
+        ByteBuffer half = src.duplicate();
+        half.limit(half.position() + half.remaining() / 2);
+        int n = real.write(half, position);
+        src.position(src.position() + n);
+        real.close();
+        throw new ClosedByInterruptException();
+      }
+      return real.write(src, position);
+    });
+    try (PositionalWriter writer = PositionalWriter.open(opener, file)) {
+      writer.write(ByteBuffer.wrap(pattern(3, 3)), 5);
+      assertThat(Thread.currentThread().isInterrupted()).isFalse();
+      assertThat(writer.reopens()).isEqualTo(1);
+      assertThat(writer.bytesWritten()).isEqualTo(SLOT);
+    }
+    byte[] onDisk = Files.readAllBytes(file);
+    assertThat(Arrays.copyOfRange(onDisk, 5, 5 + SLOT)).isEqualTo(pattern(3, 3));
+    assertThat(onDisk).hasSize(5 + SLOT);
+  }
+
+  @Test
   void afterAnInterruptClosedTheChannelADeletedOrReplacedFileIsNotReopened() throws Exception {
     Path file = dir.resolve("f");
     AtomicBoolean interruptNext = new AtomicBoolean();
