@@ -101,8 +101,9 @@ public final class PositionalWriter implements Closeable {
    * Why a closure seen inside an operation is always an interrupt's: the writer's own close()
    * closes the channel only after the in-flight count fell to zero, and no operation starts after
    * close() began. So close() never races with a reopen, and a reopen never revives a closed writer.
-   * The reopened channel is checked to be the same file by its file key (best effort: a path
-   * replaced twice between the two checks is not detected).
+   * The reopened channel is checked to be the same file by its file key (device and inode on
+   * Unix). Best effort: a path replaced between the open and the check, or replaced by a new file
+   * that reused the inode number of a deleted original, is not detected.
    *
    * In-flight count and close. `state` is 2 * (operations in flight) + (1 if closing). enter() adds
    * 2 by CAS unless the closing bit is set; exit() subtracts 2. Exactly one thread sees the state
@@ -417,13 +418,18 @@ public final class PositionalWriter implements Closeable {
    *     fsync is done either way
    * @throws IOException if the fsync covering this call failed, or an earlier fsync failed (the
    *     writer refuses to force from then on; the cause is the original failure)
-   * @throws InterruptedIOException if interrupted while waiting for another caller's fsync; the
-   *     interrupt status is then set. A caller running the fsync itself finishes it.
+   * @throws InterruptedIOException if the caller's interrupt status is set when it calls, or it is
+   *     interrupted while waiting for another caller's fsync; the interrupt status stays set. A
+   *     caller interrupted while running the fsync itself finishes it and returns normally, its
+   *     interrupt status set.
    * @throws ClosedChannelException if the writer is closed
    */
   public void force(boolean metaData) throws IOException {
     enter();
     try {
+      if (Thread.currentThread().isInterrupted()) {
+        throw new InterruptedIOException("interrupted before force() of " + file);
+      }
       commit.commit(() -> sync.sync(metaData));
     } finally {
       exit();

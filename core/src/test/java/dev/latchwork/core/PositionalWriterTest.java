@@ -268,6 +268,10 @@ class PositionalWriterTest {
         assertThat(Thread.currentThread().isInterrupted()).as("interrupt status kept").isTrue();
         assertThatThrownBy(() -> writer.read(ByteBuffer.allocate(1), 0))
             .isInstanceOf(java.io.InterruptedIOException.class);
+        assertThatThrownBy(() -> writer.force(true))
+            .isInstanceOf(java.io.InterruptedIOException.class);
+        assertThatThrownBy(writer::size).isInstanceOf(java.io.InterruptedIOException.class);
+        assertThat(Thread.currentThread().isInterrupted()).isTrue();
       } finally {
         assertThat(Thread.interrupted()).isTrue();
       }
