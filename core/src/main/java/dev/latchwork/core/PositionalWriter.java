@@ -367,6 +367,7 @@ public final class PositionalWriter implements Closeable {
   /**
    * Returns the current size of the file.
    *
+   * @return the size of the file in bytes
    * @throws ClosedChannelException if the writer is closed
    * @throws IOException if an I/O error occurs or the caller is interrupted
    */
@@ -382,6 +383,7 @@ public final class PositionalWriter implements Closeable {
   /**
    * Truncates the file to {@code size} bytes if it is larger; does nothing otherwise.
    *
+   * @param size the new size, at least 0
    * @throws IllegalArgumentException if {@code size} is negative
    * @throws NonWritableChannelException if the writer was opened without {@code WRITE}
    * @throws ClosedChannelException if the writer is closed
@@ -404,6 +406,8 @@ public final class PositionalWriter implements Closeable {
    * Returns the number of bytes transferred to the file by {@link #write} so far, including those
    * a failed write transferred before it failed. Each write adds its bytes when it returns or
    * fails, so the sum is exact when no write is in progress.
+   *
+   * @return the number of bytes written
    */
   public long bytesWritten() {
     return bytesWritten.sum();
