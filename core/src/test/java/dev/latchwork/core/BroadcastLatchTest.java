@@ -283,6 +283,21 @@ class BroadcastLatchTest {
     }
   }
 
+  @Test
+  void aWaiterArrivingAsTheLatchOpensIsNeverMissed() throws Exception {
+    // One open, one arriving waiter of each kind, nothing afterwards that could rescue a waiter
+    // the open missed: a lost wake-up hangs and fails the race.
+    try (Races races = new Races(3)) {
+      for (int i = 0; i < 10_000; i++) {
+        BroadcastLatch latch = new BroadcastLatch();
+        AtomicReference<CompletableFuture<Void>> future = new AtomicReference<>();
+        races.run(List.of(latch::open, latch::await, () -> future.set(latch.toFuture())));
+        assertThat(future.get().get(30, TimeUnit.SECONDS)).isNull();
+        assertThat(latch.queueLength()).isZero();
+      }
+    }
+  }
+
   /** Awaits in a randomly chosen way and checks the outcome against the latch's. */
   private static void awaitOneWayAndCheck(BroadcastLatch latch, Throwable cause) throws Exception {
     Throwable thrown = null;

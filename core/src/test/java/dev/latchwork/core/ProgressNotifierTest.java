@@ -478,6 +478,26 @@ class ProgressNotifierTest {
     }
   }
 
+  @Test
+  void aWaiterArrivingAsTheOnlyAdvanceLandsIsNeverMissed() throws Exception {
+    // The narrowest race: one advance, one waiter for exactly that value, nothing afterwards that
+    // could wake a waiter the advance missed. A lost wake-up hangs the waiter and fails the race.
+    // (Checked against a check-then-register mutant of awaitAtLeast: this test catches it.)
+    try (Races races = new Races(3)) {
+      for (int i = 0; i < 20_000; i++) {
+        ProgressNotifier notifier = new ProgressNotifier();
+        AtomicLong seen = new AtomicLong();
+        AtomicReference<CompletableFuture<Long>> future = new AtomicReference<>();
+        races.run(List.of(
+            () -> notifier.advanceTo(1),
+            () -> seen.set(notifier.awaitAtLeast(1)),
+            () -> future.set(notifier.whenAtLeast(1))));
+        assertThat(seen.get()).isEqualTo(1);
+        assertThat(future.get().get(30, TimeUnit.SECONDS)).isEqualTo(1);
+      }
+    }
+  }
+
   /** Waits for {@code target} in a randomly chosen way; checks the result against the script. */
   private static void awaitOneWayAndCheck(
       ProgressNotifier notifier, long target, int steps, int ending, Throwable cause)
