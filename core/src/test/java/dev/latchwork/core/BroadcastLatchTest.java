@@ -374,5 +374,20 @@ class BroadcastLatchTest {
 
     // 200,000 awaits: anything per call would be >= 200,000 bytes; allow the measurement's own.
     assertThat(allocated).isLessThan(10_000L);
+    // Positive control: the same measurement sees the exceptions that awaits on a failed latch
+    // allocate, so the zero above is not the measurement failing to see anything.
+    BroadcastLatch failed = new BroadcastLatch();
+    failed.fail(new IOException("control"));
+    long control =
+        Measure.bytesAllocatedBy(() -> {
+          for (int i = 0; i < 1_000; i++) {
+            try {
+              failed.await();
+            } catch (SignalFailedException expected) {
+              // allocated on purpose
+            }
+          }
+        });
+    assertThat(control).isGreaterThan(16_000L);
   }
 }

@@ -436,6 +436,15 @@ class ProgressNotifierTest {
 
     // 400,000 advances: anything per call would be >= 400,000 bytes; allow the measurement's own.
     assertThat(allocated).isLessThan(10_000L);
+    // Positive control: the same measurement sees what a registering waiter allocates.
+    long control =
+        Measure.bytesAllocatedBy(() -> {
+          for (int i = 0; i < 1_000; i++) {
+            CompletableFuture<Long> pending = hadWaiters.whenAtLeast(Long.MAX_VALUE);
+            assertThat(pending.cancel(false)).isTrue();
+          }
+        });
+    assertThat(control).isGreaterThan(16_000L);
     assertThat(neverWaited.get()).isEqualTo(600_000L);
   }
 
