@@ -338,6 +338,49 @@ class ProgressNotifierTest {
   }
 
   @Test
+  void aWhenAtLeastFutureThatTimesOutRemovesItsRegistration() {
+    ProgressNotifier notifier = new ProgressNotifier();
+    CompletableFuture<Long> future = notifier.whenAtLeast(1).orTimeout(1, TimeUnit.MILLISECONDS);
+
+    assertThatThrownBy(future::join).hasCauseInstanceOf(TimeoutException.class);
+    Races.until(() -> notifier.waiterCount() == 0, "the timed-out future is unregistered");
+    assertThat(notifier.add(1)).isEqualTo(1);
+    assertThat(notifier.wakeUpCount()).isZero();
+  }
+
+  @Test
+  void concurrentProducersKeepTheMaximumAndWakeEveryReachedWaiter() throws Exception {
+    try (Races races = new Races(4)) {
+      for (int i = 0; i < 2_000; i++) {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        ProgressNotifier notifier = new ProgressNotifier();
+        long a = 1 + random.nextInt(50);
+        long b = 1 + random.nextInt(50);
+        long max = Math.max(a, b);
+        long targetOne = 1 + random.nextInt((int) max);
+        long targetTwo = 1 + random.nextInt((int) max);
+        AtomicLong seenOne = new AtomicLong();
+        AtomicLong seenTwo = new AtomicLong();
+        races.run(List.of(
+            () -> {
+              for (long v = 1; v <= a; v += 3) {
+                notifier.advanceTo(v);
+              }
+              notifier.advanceTo(a);
+            },
+            () -> notifier.advanceTo(b),
+            () -> seenOne.set(notifier.awaitAtLeast(targetOne)),
+            () -> seenTwo.set(notifier.whenAtLeast(targetTwo).get(30, TimeUnit.SECONDS))));
+
+        assertThat(notifier.get()).isEqualTo(max);
+        assertThat(seenOne.get()).isBetween(targetOne, max);
+        assertThat(seenTwo.get()).isBetween(targetTwo, max);
+        assertThat(notifier.waiterCount()).isZero();
+      }
+    }
+  }
+
+  @Test
   void theProducerDoesNotWaitForASlowDependentOfAFuture() throws Exception {
     ProgressNotifier notifier = new ProgressNotifier();
     CountDownLatch release = new CountDownLatch(1);
