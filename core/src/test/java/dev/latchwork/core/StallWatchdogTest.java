@@ -199,6 +199,38 @@ class StallWatchdogTest {
   }
 
   @Test
+  void tracedCodeRunsOnWhileTheWatchdogIsStuckInItsListener() throws Exception {
+    CountDownLatch listening = new CountDownLatch(1);
+    CountDownLatch unblock = new CountDownLatch(1);
+    start(
+        THRESHOLD,
+        stall -> {
+          listening.countDown();
+          try {
+            unblock.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+    stuck(Tracer.forInstance(StuckStore.class, traceLog), "stuck-w", "op", 0L);
+    assertThat(listening.await(WAIT_SECONDS, TimeUnit.SECONDS)).isTrue();
+    try {
+      Tracer busy = Tracer.forInstance(StuckStore.class, traceLog);
+      for (long i = 0; i < 1_000; i++) {
+        try (Tracer.Span span = busy.enter("write", "pos", i)) {
+          assertThat(TracerInFlightTest.ofTracer(Tracer.inFlight(), busy)).hasSize(1);
+        }
+      }
+      Tracer.trackInFlight(true);
+      Tracer.trackInFlight(false);
+      StallWatchdog.start(Duration.ofHours(1)).close();
+      assertThat(TracerInFlightTest.ofTracer(Tracer.inFlight(), busy)).isEmpty();
+    } finally {
+      unblock.countDown();
+    }
+  }
+
+  @Test
   void closeOfAnIdleWatchdogEndsItsThread() {
     StallWatchdog watchdog = start(Duration.ofHours(1), stalls::add);
     assertThat(watchdog.thread().isAlive()).isTrue();

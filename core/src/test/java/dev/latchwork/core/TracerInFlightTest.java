@@ -235,6 +235,65 @@ class TracerInFlightTest {
   }
 
   @Test
+  void togglingTrackingWhileOperationsRunNeverLeaksARecordedOperation() throws Exception {
+    int workers = 3;
+    int operationsPerWorker = 20_000;
+    Tracer[] tracers = new Tracer[workers];
+    for (int w = 0; w < workers; w++) {
+      tracers[w] = Tracer.forInstance(Racer.class, quiet);
+    }
+    AtomicBoolean done = new AtomicBoolean();
+    CyclicBarrier start = new CyclicBarrier(workers + 1);
+    ExecutorService pool = Executors.newFixedThreadPool(workers + 1);
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (int w = 0; w < workers; w++) {
+        Tracer tracer = tracers[w];
+        futures.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  ThreadLocalRandom random = ThreadLocalRandom.current();
+                  java.util.ArrayDeque<Tracer.Span> open = new java.util.ArrayDeque<>();
+                  for (long n = 0; n < operationsPerWorker; n++) {
+                    open.addLast(tracer.enter("op", "n", n));
+                    while (!open.isEmpty() && (open.size() > 3 || random.nextBoolean())) {
+                      open.removeFirst().close();
+                    }
+                  }
+                  while (!open.isEmpty()) {
+                    open.removeFirst().close();
+                  }
+                  return null;
+                }));
+      }
+      Future<Integer> toggles =
+          pool.submit(
+              () -> {
+                start.await();
+                int flips = 0;
+                while (!done.get()) {
+                  Tracer.trackInFlight(flips % 2 == 0);
+                  flips++;
+                }
+                return flips;
+              });
+      for (Future<?> f : futures) {
+        f.get();
+      }
+      done.set(true);
+      assertThat(toggles.get()).isPositive();
+    } finally {
+      done.set(true);
+      pool.shutdownNow();
+    }
+    Tracer.trackInFlight(false);
+    for (Tracer tracer : tracers) {
+      assertThat(ofTracer(Tracer.inFlight(), tracer)).isEmpty();
+    }
+  }
+
+  @Test
   void systemPropertyTurnsTrackingOnWhenTheRegistryInitialises() throws Exception {
     URL classes = InFlightRegistry.class.getProtectionDomain().getCodeSource().getLocation();
     String key = "latchwork.trace.inflight";
