@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * operation found closed after its stack was taken is not reported.
  *
  * <p>Tracking: a watchdog only sees operations recorded as in flight, so while it runs, in-flight
- * tracking is on (operations entered before it started are not seen). Closing the last running
+ * tracking is on (an operation that entered while tracking was off, for example before the first
+ * watchdog started, is not seen). Closing the last running
  * watchdog restores tracking to what {@link Tracer#trackInFlight} or the system property asked
  * for. Several watchdogs may run at once, each reporting on its own.
  *
@@ -77,8 +78,8 @@ public final class StallWatchdog implements AutoCloseable {
    * listener (only a listener can be blocked for long; interrupting a log call could break a
    * channel-based appender) and joins it. If the listener has just returned, the interrupt lands
    * before the loop re-checks the latch and is harmless. A stray interrupt from someone else
-   * only makes the loop re-check the latch. Tracking is requested by
-   * start() and released by the first close(), exactly once per watchdog (closed flag).
+   * only makes the loop re-check the latch. Tracking is requested by start() and released by the
+   * first close(), exactly once per watchdog (closed flag).
    */
 
   private static final AtomicInteger THREAD_NUMBERS = new AtomicInteger();
