@@ -1,7 +1,9 @@
 package dev.latchwork.core;
 
 import static java.nio.file.StandardOpenOption.CREATE;
+import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
+import static java.nio.file.StandardOpenOption.WRITE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,8 +11,8 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -166,7 +168,8 @@ class PositionalWriterInterruptTest {
       }
       return real.write(src, position);
     });
-    try (PositionalWriter writer = PositionalWriter.open(opener, file, CREATE, java.nio.file.StandardOpenOption.WRITE, TRUNCATE_EXISTING)) {
+    try (PositionalWriter writer =
+        PositionalWriter.open(opener, file, CREATE, WRITE, TRUNCATE_EXISTING)) {
       writer.write(ByteBuffer.wrap(pattern(0, 0)), 0);
       AtomicReference<Throwable> victimGot = new AtomicReference<>();
       AtomicBoolean victimStillInterrupted = new AtomicBoolean();
@@ -190,8 +193,7 @@ class PositionalWriterInterruptTest {
       assertThat(opener.channels).hasSize(2);
       assertThat(opener.channelOptions.get(1))
           .as("never reopened with CREATE, CREATE_NEW or TRUNCATE_EXISTING")
-          .containsExactlyInAnyOrder(java.nio.file.StandardOpenOption.READ,
-              java.nio.file.StandardOpenOption.WRITE);
+          .containsExactlyInAnyOrder(READ, WRITE);
       ByteBuffer back = ByteBuffer.allocate(SLOT);
       assertThat(writer.read(back, 0)).isEqualTo(SLOT);
       assertThat(back.array()).as("the write before the closure survived").isEqualTo(pattern(0, 0));
@@ -260,7 +262,7 @@ class PositionalWriterInterruptTest {
       // Deleted: reopening must not create it again.
       Files.delete(file);
       assertThatThrownBy(() -> writer.write(ByteBuffer.wrap(pattern(0, 1)), 0))
-          .isInstanceOf(java.nio.file.NoSuchFileException.class);
+          .isInstanceOf(NoSuchFileException.class);
       assertThat(file).as("not recreated").doesNotExist();
     }
   }
