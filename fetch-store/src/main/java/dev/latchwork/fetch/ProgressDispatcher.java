@@ -21,9 +21,9 @@ import org.slf4j.LoggerFactory;
 final class ProgressDispatcher {
   /*
    * Implementation notes: state is IDLE (no task), SCHEDULED (a task is scheduled or delivering)
-   * or DIRTY (a task is delivering and another change arrived). signal() moves IDLE -> SCHEDULED
-   * and submits, or SCHEDULED -> DIRTY; the task, after each delivery, moves SCHEDULED -> IDLE and
-   * stops, or DIRTY -> SCHEDULED and delivers again. So every signal is followed by a delivery
+   * or DIRTY (another change arrived since the task's last snapshot). signal() moves IDLE ->
+   * SCHEDULED and submits, or SCHEDULED -> DIRTY; the task sets SCHEDULED before each snapshot and,
+   * after delivering it, moves SCHEDULED -> IDLE and stops, or (DIRTY) delivers again. So every signal is followed by a delivery
    * that started after it (no lost update), and at most one task exists (no concurrent calls).
    */
 
@@ -73,6 +73,9 @@ final class ProgressDispatcher {
 
   private void drain() {
     for (;;) {
+      // Cleared before the snapshot: every signal so far is covered by the snapshot below, and a
+      // signal from now on makes the CAS below fail, so it gets a delivery of its own.
+      state.set(SCHEDULED);
       FetchProgress progress = snapshot.get();
       try {
         listener.accept(progress);
@@ -82,7 +85,6 @@ final class ProgressDispatcher {
       if (state.compareAndSet(SCHEDULED, IDLE)) {
         return;
       }
-      state.set(SCHEDULED);
     }
   }
 }

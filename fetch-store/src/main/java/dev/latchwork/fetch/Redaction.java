@@ -2,6 +2,9 @@ package dev.latchwork.fetch;
 
 import java.io.IOException;
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * The one place that turns a URI into text fit for logs and exception messages.
@@ -86,14 +89,33 @@ final class Redaction {
     return false;
   }
 
+  /**
+   * The strings that must not appear: the whole query, user info and fragment, raw and decoded,
+   * and each query parameter value and the password on their own (a message may quote just one).
+   */
   private static String[] secrets(URI uri) {
     if (uri == null) {
       return new String[0];
     }
-    return java.util.stream.Stream.of(
-            uri.getRawQuery(), uri.getQuery(), uri.getRawUserInfo(), uri.getUserInfo(),
-            uri.getRawFragment())
-        .filter(s -> s != null && !s.isEmpty())
+    List<String> secrets = new ArrayList<>(Arrays.asList(
+        uri.getRawQuery(), uri.getQuery(), uri.getRawUserInfo(), uri.getUserInfo(),
+        uri.getRawFragment(), uri.getFragment()));
+    for (String query : new String[] {uri.getRawQuery(), uri.getQuery()}) {
+      if (query != null) {
+        for (String parameter : query.split("&")) {
+          int eq = parameter.indexOf('=');
+          secrets.add(eq < 0 ? parameter : parameter.substring(eq + 1));
+        }
+      }
+    }
+    for (String userInfo : new String[] {uri.getRawUserInfo(), uri.getUserInfo()}) {
+      if (userInfo != null && userInfo.indexOf(':') >= 0) {
+        secrets.add(userInfo.substring(userInfo.indexOf(':') + 1));
+      }
+    }
+    return secrets.stream()
+        // Values this short carry no secret, and replacing them would mangle messages.
+        .filter(s -> s != null && s.length() >= 4)
         .distinct()
         // Longest first, so that a secret containing another is removed whole.
         .sorted((a, b) -> Integer.compare(b.length(), a.length()))
