@@ -162,6 +162,8 @@ public final class FetchStore implements Closeable {
   /** Opens when the temp file is gone (deleted or moved); failed if the move failed. */
   private final BroadcastLatch terminated = new BroadcastLatch();
   private final Set<InputStream> inFlight = ConcurrentHashMap.newKeySet();
+  /** Test seam: run by a reader that holds its reference to the temp file, just before reading. */
+  volatile Runnable insideReadHook;
 
   private FetchStore(Builder b, Tracer tracer, RangeSource.ObjectInfo object, Path tempFile,
       PositionalWriter writer) {
@@ -275,6 +277,10 @@ public final class FetchStore implements Closeable {
       throw new ClosedStoreException("read at " + position + ": store closed");
     }
     try {
+      Runnable hook = insideReadHook;
+      if (hook != null) {
+        hook.run();
+      }
       return readFile(dst, position, len);
     } finally {
       leave();
