@@ -215,7 +215,7 @@ public final class FetchStore implements Closeable {
    * @return the number of bytes read, short only at the end of the object; {@code -1} if {@code
    *     position >= size()}
    * @throws NullPointerException if {@code dst} is null
-   * @throws IllegalArgumentException if {@code position} is negative
+   * @throws IllegalArgumentException if {@code position} is negative or {@code dst} is read-only
    * @throws ClosedStoreException if the store is closed before or while waiting
    * @throws IOException if the download failed (the cause is the failure) or the temp file cannot
    *     be read
@@ -248,6 +248,9 @@ public final class FetchStore implements Closeable {
     Objects.requireNonNull(dst, "dst");
     if (position < 0) {
       throw new IllegalArgumentException("position must not be negative: " + position);
+    }
+    if (dst.isReadOnly()) {
+      throw new IllegalArgumentException("dst is a read-only buffer");
     }
     try (Tracer.Span span = tracer.enter("readAt", "pos", position, "len", dst.remaining())) {
       try {
