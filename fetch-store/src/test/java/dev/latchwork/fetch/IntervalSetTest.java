@@ -45,8 +45,8 @@ class IntervalSetTest {
   @Test
   void agreesWithABitmapModelOnRandomAdds() {
     Random random = new Random(42);
-    for (int round = 0; round < 200; round++) {
-      int universe = 1 + random.nextInt(120);
+    for (int round = 0; round < 60; round++) {
+      int universe = 1 + random.nextInt(80);
       boolean[] model = new boolean[universe];
       IntervalSet set = IntervalSet.EMPTY;
       for (int step = 0; step < 30; step++) {
