@@ -5,6 +5,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * The one place that turns a URI into text fit for logs and exception messages.
@@ -17,6 +18,8 @@ import java.util.List;
 final class Redaction {
   /** Stands in for a removed query string, so a reader of the log knows there was one. */
   static final String QUERY_MARK = "?<redacted>";
+
+  private static final Pattern PARAMETER_SEPARATOR = Pattern.compile("[&;]");
 
   private Redaction() {}
 
@@ -102,7 +105,7 @@ final class Redaction {
         uri.getRawFragment(), uri.getFragment()));
     for (String query : new String[] {uri.getRawQuery(), uri.getQuery()}) {
       if (query != null) {
-        for (String parameter : query.split("&")) {
+        for (String parameter : PARAMETER_SEPARATOR.split(query, -1)) {
           int eq = parameter.indexOf('=');
           secrets.add(eq < 0 ? parameter : parameter.substring(eq + 1));
         }

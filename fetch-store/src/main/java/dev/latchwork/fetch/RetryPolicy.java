@@ -77,7 +77,7 @@ public record RetryPolicy(int maxAttempts, Duration baseBackoff, Duration maxBac
     long cap = saturatedNanos(maxBackoff);
     int shift = Math.min(retry - 1, 62);
     long exponential = base > (cap >> shift) ? cap : Math.min(cap, base << shift);
-    long reduction = (long) (exponential * jitter * random);
+    long reduction = (long) ((double) exponential * jitter * random);
     return Duration.ofNanos(exponential - reduction);
   }
 

@@ -604,6 +604,51 @@ class FetchStoreTest {
   }
 
   @Test
+  void aFailedMoveClosesTheStoreAndDeletesTheTempFile() throws Exception {
+    byte[] data = bytes(2 * PART, 26);
+    FetchStore store = builder(new MemorySource(data)).open();
+    store.awaitComplete();
+    Path nowhere = dir.resolve("no-such-directory").resolve("object.bin");
+    assertThatThrownBy(() -> store.moveTo(nowhere)).isInstanceOf(IOException.class)
+        .hasMessageContaining("moving").hasMessageContaining(nowhere.toString());
+    assertThat(Files.exists(nowhere)).isFalse();
+    assertThatThrownBy(() -> store.read(ByteBuffer.allocate(1), 0))
+        .isInstanceOf(ClosedStoreException.class);
+    assertNothingLeft(store, dir);
+  }
+
+  @Test
+  void aStuckReadIsVisibleToTheTracerAndTheStallWatchdog() throws Exception {
+    MemorySource source = new MemorySource(bytes(2 * PART, 27));
+    CompletableFuture<Void> gate = new CompletableFuture<>();
+    source.fault = (start, end, n) -> Behavior.gated(gate);
+    boolean tracking = dev.latchwork.core.Tracer.isTrackingInFlight();
+    dev.latchwork.core.Tracer.trackInFlight(true);
+    CompletableFuture<dev.latchwork.core.StallWatchdog.Stall> stall = new CompletableFuture<>();
+    try (FetchStore store = builder(source).open();
+        dev.latchwork.core.StallWatchdog watchdog = dev.latchwork.core.StallWatchdog.start(
+            Duration.ofMillis(1), s -> {
+              if (s.operation().operation().equals("readAt")) {
+                stall.complete(s);
+              }
+            })) {
+      Future<byte[]> stuck = submitAndAwaitParked(() -> readFully(store, PART + 7, 10));
+      dev.latchwork.core.StallWatchdog.Stall s = stall.get(60, TimeUnit.SECONDS);
+      assertThat(s.operation().component()).isEqualTo("FetchStore");
+      assertThat(s.operation().keyValues()).containsSequence("pos", Long.toString(PART + 7));
+      assertThat(s.operation().threadName()).startsWith("pool-");
+      assertThat(s.stack()).anyMatch(f -> f.getMethodName().equals("awaitRange"));
+      assertThat(dev.latchwork.core.Tracer.inFlight())
+          .anyMatch(op -> op.operation().equals("readAt") && op.component().equals("FetchStore"));
+      gate.complete(null);
+      assertThat(stuck.get(60, TimeUnit.SECONDS)).hasSize(10);
+    } finally {
+      dev.latchwork.core.Tracer.trackInFlight(tracking);
+    }
+    assertDirectoryEmptyEventually();
+  }
+
+  @Test
   void anIncompleteStoreRefusesMoveToAndStaysUsable() throws Exception {
     byte[] data = bytes(2 * PART, 18);
     MemorySource source = new MemorySource(data);
