@@ -597,6 +597,7 @@ public final class FetchStore implements Closeable {
     try {
       Files.move(tempFile, target, StandardCopyOption.ATOMIC_MOVE,
           StandardCopyOption.REPLACE_EXISTING);
+      syncDirectory(target.toAbsolutePath().getParent());
     } catch (AtomicMoveNotSupportedException crossDevice) {
       Path dir = target.toAbsolutePath().getParent();
       Path sibling = Files.createTempFile(dir, ".latchwork-move-", ".part");
@@ -612,6 +613,20 @@ public final class FetchStore implements Closeable {
         deleteQuietly(sibling);
         throw e;
       }
+      syncDirectory(dir);
+    }
+  }
+
+  /** Makes a rename durable where the platform allows syncing a directory (Linux does). */
+  private void syncDirectory(Path dir) {
+    if (dir == null) {
+      return;
+    }
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("[FetchStore #{}] cannot sync directory {} (not supported here?)",
+          tracer.instance(), dir, e);
     }
   }
 

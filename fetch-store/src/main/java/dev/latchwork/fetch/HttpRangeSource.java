@@ -120,6 +120,12 @@ public final class HttpRangeSource implements RangeSource {
     checkOrigin(head);
     int status = head.statusCode();
     if (status == 200) {
+      if (head.headers().firstValue("Accept-Ranges").map(String::trim)
+          .filter(v -> v.equalsIgnoreCase("none")).isPresent()) {
+        throw new RangeSourceException(RangeSourceException.Kind.PERMANENT,
+            "HEAD " + display + " answered Accept-Ranges: none: the server does not serve byte "
+                + "ranges");
+      }
       OptionalLong length = head.headers().firstValueAsLong("Content-Length");
       if (length.isPresent()) {
         return new ObjectInfo(length.getAsLong(), etag(head.headers()).orElse(null));

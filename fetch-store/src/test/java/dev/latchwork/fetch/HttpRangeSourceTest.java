@@ -160,6 +160,25 @@ class HttpRangeSourceTest {
   }
 
   @Test
+  void aServerThatSaysItServesNoRangesIsRefusedUpFront() {
+    server.fault = (request, response, callback) -> {
+      if (!request.getMethod().equals("HEAD")) {
+        return false;
+      }
+      response.setStatus(200);
+      response.getHeaders().put("Content-Length", Integer.toString(data.length));
+      response.getHeaders().put("Accept-Ranges", "none");
+      callback.succeeded();
+      return true;
+    };
+    assertThatThrownBy(() -> HttpRangeSource.of(server.uri("object.bin")).describe())
+        .isInstanceOfSatisfying(RangeSourceException.class,
+            e -> assertThat(e.kind()).isEqualTo(RangeSourceException.Kind.PERMANENT))
+        .hasMessageContaining("Accept-Ranges: none");
+    assertThat(server.requests).extracting(TestHttpServer.Logged::method).containsExactly("HEAD");
+  }
+
+  @Test
   void aWrongContentRangeIsAProtocolError() throws Exception {
     HttpRangeSource source = HttpRangeSource.of(server.uri("object.bin"));
     RangeSource.ObjectInfo info = source.describe();
