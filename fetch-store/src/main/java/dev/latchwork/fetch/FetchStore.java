@@ -60,10 +60,19 @@ import org.slf4j.LoggerFactory;
  * the end. Reads never block each other and never block fetching. {@link #newInputStream(long)}
  * and {@link #newChannel()} are stream and channel views.
  *
- * <h2>Memory consistency</h2>
- * The writes of the fetch that completes a part happen-before every read that returns bytes of
- * that part. Completion of the whole download happens-before {@link #awaitComplete()} returns.
- * Closing or failing the store happens-before every waiting operation it wakes throws.
+ * <h2>Memory consistency effects</h2>
+ * The fetch thread's writes of a part's bytes to the temp file happen-before every {@code read}
+ * that returns any of those bytes (the part's latch is opened, and the present-range set
+ * published, after the last write). Completion of the last part happens-before {@link
+ * #awaitComplete()} returns. Actions of a thread before {@link #close()} (or before the failure of
+ * a fetch) happen-before every operation that throws {@link ClosedStoreException} (or the failure)
+ * because of it. Reads in progress when the store closes happen-before the temp file is deleted.
+ *
+ * <h2>Progress</h2>
+ * Reads are lock-free with respect to each other and to fetching: a read that finds its bytes
+ * present takes no lock and does not wait; a read that waits is woken by the completion,
+ * failure or close that concerns it, whatever the interleaving (no wake-up can be lost). Waits are
+ * interruptible, and timed forms exist for {@code read} and {@code awaitComplete}.
  *
  * <h2>Failure</h2>
  * A part whose fetch fails transiently is retried per the {@link RetryPolicy}, resuming after the
@@ -86,8 +95,12 @@ import org.slf4j.LoggerFactory;
  * fetching a part); notifications coalesce while it runs, so a slow listener delays only its own
  * later calls and a throwing listener is logged and called again on the next change.
  *
- * <p>Every public operation is traced with {@link Tracer} (component {@code FetchStore}, this
- * store's instance number), so a stuck read shows in the stall watchdog.
+ * <p>Every public operation that can block or changes state ({@code open}, {@code read},
+ * {@code awaitComplete}, {@code moveTo}, {@code close}, the view factories) and every part fetch
+ * is traced with {@link Tracer} (component {@code FetchStore}, this store's instance number, the
+ * calling thread), so a stuck read shows in {@link Tracer#inFlight()} and the {@link
+ * dev.latchwork.core.StallWatchdog}. Logs and messages name the source by its {@code toString()},
+ * which for {@link HttpRangeSource} never contains credentials.
  */
 public final class FetchStore implements Closeable {
   /*
