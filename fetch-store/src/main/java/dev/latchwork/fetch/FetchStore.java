@@ -592,8 +592,8 @@ public final class FetchStore implements Closeable {
     }
     Object target = disposition.get();
     try {
-      if (target instanceof Path) {
-        move((Path) target);
+      if (target instanceof Path moveTarget) {
+        move(moveTarget);
       }
       Files.deleteIfExists(tempFile);
       terminated.open();
@@ -715,8 +715,8 @@ public final class FetchStore implements Closeable {
           return;
         }
         span.fail(problem);
-        if (problem instanceof RangeSourceException
-            && !((RangeSourceException) problem).isRetryable()) {
+        if (problem instanceof RangeSourceException sourceFailure
+            && !sourceFailure.isRetryable()) {
           fail(problem);
           return;
         }

@@ -127,7 +127,7 @@ final class IntervalSet {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof IntervalSet && Arrays.equals(bounds, ((IntervalSet) o).bounds);
+    return o instanceof IntervalSet other && Arrays.equals(bounds, other.bounds);
   }
 
   @Override
