@@ -1013,7 +1013,8 @@ public final class FetchStore implements Closeable {
     }
 
     /**
-     * Describes the source, creates the temp file and starts fetching.
+     * Describes the source (retrying transient failures per the retry policy), creates the temp
+     * file and starts fetching.
      *
      * @throws IOException if the source cannot be described or the temp file cannot be created;
      *     nothing is left behind
@@ -1034,7 +1035,7 @@ public final class FetchStore implements Closeable {
     }
 
     private FetchStore open0(Tracer tracer) throws IOException {
-      RangeSource.ObjectInfo object = source.describe();
+      RangeSource.ObjectInfo object = describe(tracer);
       if (object == null) {
         throw new IllegalStateException(source + " described no object (null)");
       }
@@ -1069,6 +1070,44 @@ public final class FetchStore implements Closeable {
         throw e;
       }
       return store;
+    }
+
+    /** Describes the source, retrying transient failures as the retry policy says. */
+    private RangeSource.ObjectInfo describe(Tracer tracer) throws IOException {
+      BroadcastLatch never = new BroadcastLatch();
+      for (int attempt = 1; ; attempt++) {
+        try {
+          return source.describe();
+        } catch (RangeSourceException e) {
+          if (!e.isRetryable() || attempt >= retryPolicy.maxAttempts()) {
+            throw e;
+          }
+          pauseBeforeRetry(tracer, attempt, e, never);
+        } catch (InterruptedIOException e) {
+          throw e;
+        } catch (IOException e) {
+          if (attempt >= retryPolicy.maxAttempts()) {
+            throw e;
+          }
+          pauseBeforeRetry(tracer, attempt, e, never);
+        }
+      }
+    }
+
+    private void pauseBeforeRetry(Tracer tracer, int attempt, IOException failure,
+        BroadcastLatch never) throws InterruptedIOException {
+      Duration delay = retryPolicy.backoff(attempt, ThreadLocalRandom.current().nextDouble());
+      LOG.debug("[FetchStore #{}] describing {} failed (attempt {}), retrying in {}: {}",
+          tracer.instance(), source, attempt, delay, failure.toString());
+      try {
+        backoff.pause(delay, never);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        InterruptedIOException io =
+            new InterruptedIOException("open: interrupted while retrying describe");
+        io.initCause(failure);
+        throw io;
+      }
     }
 
     private static Path createTempFile(Path dir) throws IOException {

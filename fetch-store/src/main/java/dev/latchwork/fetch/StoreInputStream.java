@@ -9,6 +9,7 @@ import java.util.Objects;
 /** {@link FetchStore#newInputStream(long)}: a cursor over the store; not thread-safe. */
 final class StoreInputStream extends InputStream {
   private final FetchStore store;
+  private final byte[] one = new byte[1];
   private long position;
   private boolean closed;
 
@@ -19,7 +20,6 @@ final class StoreInputStream extends InputStream {
 
   @Override
   public int read() throws IOException {
-    byte[] one = new byte[1];
     return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
   }
 

@@ -805,6 +805,21 @@ class FetchStoreTest {
   }
 
   @Test
+  void openRetriesATransientDescribeFailure() throws Exception {
+    byte[] data = bytes(PART, 28);
+    MemorySource source = new MemorySource(data);
+    source.describeFailures.set(2);
+    try (FetchStore store = builder(source).open()) {
+      assertThat(readFully(store, 0, PART)).isEqualTo(data);
+    }
+    assertThat(backoff.delays).containsExactly(Duration.ofMillis(100), Duration.ofMillis(200));
+    source.describeFailures.set(5);
+    assertThatThrownBy(() -> builder(source).open()).isInstanceOf(RangeSourceException.class)
+        .hasMessageContaining("503");
+    assertDirectoryEmptyEventually();
+  }
+
+  @Test
   void aSourceThatCannotBeDescribedLeavesNothingBehind() {
     RangeSource broken = new RangeSource() {
       @Override

@@ -66,8 +66,14 @@ final class MemorySource implements RangeSource {
     this.describedSize = data.length;
   }
 
+  /** describe() fails transiently this many times first. */
+  final AtomicInteger describeFailures = new AtomicInteger();
+
   @Override
-  public ObjectInfo describe() {
+  public ObjectInfo describe() throws IOException {
+    if (describeFailures.getAndDecrement() > 0) {
+      throw new RangeSourceException(RangeSourceException.Kind.TRANSIENT, "injected: 503");
+    }
     return new ObjectInfo(describedSize, version);
   }
 
