@@ -24,7 +24,10 @@ import java.util.Objects;
  * <p>Cancellation: the store aborts a fetch in flight by closing the stream returned by {@code
  * open} from another thread. Implementations must make a read blocked in that stream return
  * promptly (with {@code -1} or an {@code IOException}) when the stream is closed, as sockets,
- * {@code FileChannel} streams and {@code java.net.http} body streams do.
+ * {@code FileChannel} streams and {@code java.net.http} body streams do. {@code open} itself should
+ * return without waiting for the remote side (send the request, wait for the answer on the first
+ * read, as {@link HttpRangeSource} does): a store cannot abort an {@code open} call in progress,
+ * only the stream it returns.
  *
  * <p>Implementations must be safe for concurrent use by multiple threads.
  */
