@@ -144,7 +144,6 @@ public final class ChunkWriter implements Closeable {
   private final int chunkCount;
   private final AtomicLongArray slots;
   private final AtomicLong ctl = new AtomicLong();
-  private final AtomicLong claimed = new AtomicLong();
   private final AtomicLong landed = new AtomicLong();
   private final AtomicLong sinceCheckpoint = new AtomicLong();
   private final AtomicBoolean backgroundQueued = new AtomicBoolean();
@@ -179,7 +178,6 @@ public final class ChunkWriter implements Closeable {
       slots.set(i, slot(RECORDED, e.getValue()));
       bytes += layout.chunkLength(i);
     }
-    claimed.set(recorded.size());
     landed.set(recorded.size());
     this.progress = new Progress(new ProgressNotifier(recorded.size()), new ProgressNotifier(bytes));
   }
@@ -405,7 +403,6 @@ public final class ChunkWriter implements Closeable {
         duplicate(index, slots.get(i), crc);
         return false;
       }
-      claimed.incrementAndGet();
       boolean ok = false;
       try {
         data.write(src.duplicate(), layout.chunkOffset(index));
@@ -413,7 +410,6 @@ public final class ChunkWriter implements Closeable {
       } finally {
         if (!ok) {
           slots.set(i, EMPTY);
-          claimed.decrementAndGet();
         }
       }
       slots.set(i, slot(WRITTEN, crc));
@@ -552,8 +548,9 @@ public final class ChunkWriter implements Closeable {
       if (phase != OPEN) {
         continue; // an attempt is being published or cleared
       }
-      if (claimed.get() < chunkCount) {
-        throw incomplete();
+      IncompleteChunkWriteException missing = incomplete();
+      if (missing.missingCount() > 0) {
+        throw missing;
       }
       Attempt mine = new Attempt();
       if (!attempt.compareAndSet(null, mine)) {
@@ -600,8 +597,8 @@ public final class ChunkWriter implements Closeable {
     // Finalizing is not a wait; an interrupt meant for the thread's own work must not abort it.
     boolean interrupted = Thread.interrupted();
     try {
-      IncompleteChunkWriteException missing = claimed.get() < chunkCount ? incomplete() : null;
-      if (missing != null) {
+      IncompleteChunkWriteException missing = incomplete(); // exact: no write is in flight
+      if (missing.missingCount() > 0) {
         ctl.set(pack(OPEN, 0)); // no write can enter while COMMITTING, so nothing else changes ctl
         attempt.compareAndSet(a, null);
         a.done.fail(missing);
