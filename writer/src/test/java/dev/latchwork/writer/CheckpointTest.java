@@ -55,7 +55,7 @@ class CheckpointTest {
   void aTornOrCorruptTailIsIgnoredAndTruncatedWhateverItLooksLike() throws IOException {
     SplittableRandom random = new SplittableRandom(11);
     long validEnd = FramedFormat.HEADER_SIZE + 4L * Checkpoint.RECORD_SIZE;
-    for (int round = 0; round < 200; round++) {
+    for (int round = 0; round < 60; round++) {
       Path file = withRecords(sample());
       // Damage the last record in one of several ways and keep the first three.
       try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
