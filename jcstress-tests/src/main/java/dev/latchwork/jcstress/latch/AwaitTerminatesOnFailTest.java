@@ -23,7 +23,7 @@ import org.openjdk.jcstress.annotations.State;
 @Outcome(id = "STALE", expect = FORBIDDEN, desc = "Lost wake-up: the waiter hangs although the latch failed.")
 @State
 public class AwaitTerminatesOnFailTest {
-  private static final Throwable CAUSE = new Exception("download failed (test cause)");
+  private final Throwable cause = new Exception("download failed (test cause)");
 
   private final BroadcastLatch latch = new BroadcastLatch();
 
@@ -32,7 +32,7 @@ public class AwaitTerminatesOnFailTest {
     try {
       latch.await();
     } catch (SignalFailedException expected) {
-      if (expected.getCause() != CAUSE) {
+      if (expected.getCause() != cause) {
         throw new IllegalStateException("wrong cause", expected);
       }
       return;
@@ -42,6 +42,6 @@ public class AwaitTerminatesOnFailTest {
 
   @Signal
   public void failer() {
-    latch.fail(CAUSE);
+    latch.fail(cause);
   }
 }

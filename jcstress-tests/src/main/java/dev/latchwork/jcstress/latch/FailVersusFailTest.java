@@ -22,24 +22,24 @@ import org.openjdk.jcstress.infra.results.ZZI_Result;
 @Outcome(expect = FORBIDDEN, desc = "Both or neither won, or the loser's cause was recorded.")
 @State
 public class FailVersusFailTest {
-  private static final Throwable CAUSE1 = new Exception("cause 1");
-  private static final Throwable CAUSE2 = new Exception("cause 2");
+  private final Throwable cause1 = new Exception("cause 1");
+  private final Throwable cause2 = new Exception("cause 2");
 
   private final BroadcastLatch latch = new BroadcastLatch();
 
   @Actor
   public void failer1(ZZI_Result r) {
-    r.r1 = latch.fail(CAUSE1);
+    r.r1 = latch.fail(cause1);
   }
 
   @Actor
   public void failer2(ZZI_Result r) {
-    r.r2 = latch.fail(CAUSE2);
+    r.r2 = latch.fail(cause2);
   }
 
   @Arbiter
   public void arbiter(ZZI_Result r) {
     Throwable failure = latch.failure();
-    r.r3 = failure == CAUSE1 ? 1 : failure == CAUSE2 ? 2 : 0;
+    r.r3 = failure == cause1 ? 1 : failure == cause2 ? 2 : 0;
   }
 }

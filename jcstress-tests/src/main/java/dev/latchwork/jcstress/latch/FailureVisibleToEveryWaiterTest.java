@@ -31,21 +31,21 @@ import org.openjdk.jcstress.infra.results.III_Result;
 @Outcome(expect = FORBIDDEN, desc = "A waiter missed the failure, returned normally, timed out or saw another cause.")
 @State
 public class FailureVisibleToEveryWaiterTest {
-  private static final Throwable CAUSE = new Exception("test cause");
+  private final Throwable cause = new Exception("test cause");
 
   private final BroadcastLatch latch = new BroadcastLatch();
   private final CompletableFuture<Void> earlyFuture = latch.toFuture();
 
   @Actor
   public void failer(III_Result r) {
-    latch.fail(CAUSE);
-    r.r1 = awaitOutcome(latch, 0);
+    latch.fail(cause);
+    r.r1 = awaitOutcome(0);
   }
 
   @Actor
   public void waiter(III_Result r) {
     // A generous bound only so that a broken latch shows as a forbidden outcome instead of a hang.
-    r.r2 = awaitOutcome(latch, 10);
+    r.r2 = awaitOutcome(10);
   }
 
   @Arbiter
@@ -55,26 +55,26 @@ public class FailureVisibleToEveryWaiterTest {
       earlyFuture.get(10, TimeUnit.SECONDS);
       futureSawCause = false;
     } catch (ExecutionException e) {
-      futureSawCause = e.getCause() == CAUSE;
+      futureSawCause = e.getCause() == cause;
     } catch (TimeoutException e) {
       futureSawCause = false;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       futureSawCause = false;
     }
-    boolean ok = futureSawCause && latch.failure() == CAUSE && awaitOutcome(latch, 0) == 1;
+    boolean ok = futureSawCause && latch.failure() == cause && awaitOutcome(0) == 1;
     r.r3 = ok ? 1 : 0;
   }
 
   /**
-   * 1: SignalFailedException with CAUSE; 2: returned normally; 3: timed out; 4: other cause;
+   * 1: SignalFailedException with cause; 2: returned normally; 3: timed out; 4: other cause;
    * 5: interrupted (nothing here interrupts, so this is a harness failure).
    */
-  private static int awaitOutcome(BroadcastLatch latch, long timeoutSeconds) {
+  private int awaitOutcome(long timeoutSeconds) {
     try {
       return latch.await(timeoutSeconds, TimeUnit.SECONDS) ? 2 : 3;
     } catch (SignalFailedException e) {
-      return e.getCause() == CAUSE ? 1 : 4;
+      return e.getCause() == cause ? 1 : 4;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return 5;

@@ -23,7 +23,7 @@ import org.openjdk.jcstress.infra.results.ZZI_Result;
 @Outcome(expect = FORBIDDEN, desc = "Two winners, no winner, or a final state that is not the winner's.")
 @State
 public class OpenVersusFailTest {
-  private static final Throwable CAUSE = new Exception("test cause");
+  private final Throwable cause = new Exception("test cause");
 
   private final BroadcastLatch latch = new BroadcastLatch();
 
@@ -34,12 +34,12 @@ public class OpenVersusFailTest {
 
   @Actor
   public void failer(ZZI_Result r) {
-    r.r2 = latch.fail(CAUSE);
+    r.r2 = latch.fail(cause);
   }
 
   @Arbiter
   public void arbiter(ZZI_Result r) {
     Throwable failure = latch.failure();
-    r.r3 = !latch.isOpen() ? 0 : failure == null ? 1 : failure == CAUSE ? 2 : 3;
+    r.r3 = !latch.isOpen() ? 0 : failure == null ? 1 : failure == cause ? 2 : 3;
   }
 }

@@ -43,6 +43,9 @@ final class CheckThenWaitStore {
    * Reader side: returns once the progress reached {@code target}, or hangs if the broadcast for
    * it landed between the check and the wait (the bug).
    */
+  // The yield models the original's logging call between check and wait: leaving the CPU there is
+  // the realistic width of the window this negative control must be able to hit.
+  @SuppressWarnings("ThreadPriorityCheck")
   long awaitAtLeast(long target) throws InterruptedException {
     while (true) {
       lock.lock();

@@ -113,15 +113,11 @@ final class SlotFile {
         return 9;
       }
     }
-    switch (first) {
-      case 0:
-        return 0;
-      case 'A':
-        return 1;
-      case 'B':
-        return 2;
-      default:
-        return 9;
-    }
+    return switch (first) {
+      case 0 -> 0;
+      case 'A' -> 1;
+      case 'B' -> 2;
+      default -> 9;
+    };
   }
 }

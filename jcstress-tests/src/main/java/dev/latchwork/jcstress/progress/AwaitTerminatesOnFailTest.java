@@ -21,7 +21,7 @@ import org.openjdk.jcstress.annotations.State;
 @Outcome(id = "STALE", expect = FORBIDDEN, desc = "The waiter hangs after fail().")
 @State
 public class AwaitTerminatesOnFailTest {
-  private static final Throwable CAUSE = new Exception("download failed (test cause)");
+  private final Throwable cause = new Exception("download failed (test cause)");
 
   private final ProgressNotifier progress = new ProgressNotifier();
 
@@ -30,7 +30,7 @@ public class AwaitTerminatesOnFailTest {
     try {
       progress.awaitAtLeast(10);
     } catch (SignalFailedException expected) {
-      if (expected.getCause() != CAUSE) {
+      if (expected.getCause() != cause) {
         throw new IllegalStateException("wrong cause", expected);
       }
       return;
@@ -41,6 +41,6 @@ public class AwaitTerminatesOnFailTest {
   @Signal
   public void downloader() {
     progress.advanceTo(2);
-    progress.fail(CAUSE);
+    progress.fail(cause);
   }
 }

@@ -90,6 +90,6 @@ public class InFlightSnapshotTest {
   private static boolean matches(Tracer.Operation op, Tracer tracer, String operation) {
     return op.instance() == tracer.instance()
         && op.operation().equals(operation)
-        && op.component().endsWith(InFlightSnapshotTest.class.getSimpleName());
+        && op.component().equals(tracer.component());
   }
 }
