@@ -226,8 +226,8 @@ public final class StallWatchdog implements AutoCloseable {
     try {
       listener.accept(stall);
     } catch (Throwable t) {
-      if (t instanceof VirtualMachineError) {
-        throw (VirtualMachineError) t;
+      if (t instanceof VirtualMachineError vmError) {
+        throw vmError;
       }
       log.warn("{}: listener threw; the watchdog carries on", thread.getName(), t);
     }
