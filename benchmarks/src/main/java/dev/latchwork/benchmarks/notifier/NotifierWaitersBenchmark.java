@@ -1,0 +1,115 @@
+package dev.latchwork.benchmarks.notifier;
+
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+
+/**
+ * One producer advancing by one step at a time while {@code waiters} threads wait at spread
+ * targets: waiter {@code i} first waits for {@code i + 1}, and each time it is served waits for
+ * {@code waiters} more steps than it saw, so at any moment the waiting targets are spread over the
+ * next {@code waiters} steps and each step reaches about one of them.
+ *
+ * <p>Primary score: producer advances per microsecond (higher is better). Secondary counters, per
+ * iteration: {@code wakeUps} (see {@link ProgressSignal} for what is counted) and {@code advances}
+ * (steps the producer made); their quotient is wake-ups per advance. A targeted design stays near
+ * one; a broadcast design approaches the number of waiting threads.
+ *
+ * <p>The waiters are plain platform threads started by the trial set-up (not JMH threads): they
+ * are parked most of the time, so 256 of them on two cores is honest. The producer is the single
+ * JMH thread.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Threads(1)
+public class NotifierWaitersBenchmark {
+  @Param({"latchwork", "lockCondition", "synchronizedNotifyAll", "phaser"})
+  public String impl;
+
+  @Param({"1", "16", "256"})
+  public int waiters;
+
+  ProgressSignal signal;
+  private Thread[] waiterThreads;
+  private volatile boolean stopping;
+  long value;
+
+  @Setup(Level.Trial)
+  public void startWaiters() {
+    signal = ProgressSignal.create(impl);
+    waiterThreads = new Thread[waiters];
+    for (int i = 0; i < waiters; i++) {
+      long first = i + 1;
+      Thread t = new Thread(() -> waitLoop(first), "notifier-waiter-" + i);
+      t.setDaemon(true);
+      waiterThreads[i] = t;
+    }
+    for (Thread t : waiterThreads) {
+      t.start();
+    }
+  }
+
+  private void waitLoop(long firstTarget) {
+    long target = firstTarget;
+    try {
+      while (!stopping) {
+        long seen = signal.awaitAtLeast(target);
+        target = seen + waiters;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Benchmark
+  public void advance(Counters counters) {
+    signal.advanceTo(++value);
+  }
+
+  @TearDown(Level.Trial)
+  public void stopWaiters() throws InterruptedException {
+    stopping = true;
+    signal.complete();
+    for (Thread t : waiterThreads) {
+      t.join(TimeUnit.SECONDS.toMillis(10));
+      if (t.isAlive()) {
+        throw new IllegalStateException(t.getName() + " did not stop after complete()");
+      }
+    }
+  }
+
+  /** Wake-ups and advances during one iteration, read by JMH as secondary results. */
+  @State(Scope.Thread)
+  @AuxCounters(AuxCounters.Type.EVENTS)
+  public static class Counters {
+    public long wakeUps;
+    public long advances;
+    private long wakeUpsAtStart;
+    private long valueAtStart;
+
+    @Setup(Level.Iteration)
+    public void start(NotifierWaitersBenchmark bench) {
+      wakeUpsAtStart = bench.signal.wakeUps();
+      valueAtStart = bench.value;
+      wakeUps = 0;
+      advances = 0;
+    }
+
+    @TearDown(Level.Iteration)
+    public void stop(NotifierWaitersBenchmark bench) {
+      wakeUps = bench.signal.wakeUps() - wakeUpsAtStart;
+      advances = bench.value - valueAtStart;
+    }
+  }
+}
