@@ -4,7 +4,9 @@ import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
@@ -12,7 +14,9 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * One producer advancing by one step at a time while {@code waiters} threads wait at spread
@@ -25,11 +29,22 @@ import org.openjdk.jmh.annotations.Threads;
  * (steps the producer made); their quotient is wake-ups per advance. A targeted design stays near
  * one; a broadcast design approaches the number of waiting threads.
  *
+ * <p>Between two advances the producer burns {@code producerWork} tokens of
+ * {@code Blackhole.consumeCPU}, standing in for receiving the next buffer: 200 tokens (about a
+ * microsecond here: a fast producer, faster than a thread can be woken) and 10000 (tens of
+ * microseconds: a paced producer whose waiters have time to go back to sleep between steps, where
+ * a broadcast design wakes everyone on every step). With no work at all a broadcast design's
+ * producer re-takes its lock before any woken waiter can, the waiters starve in the lock queue, and
+ * "few wake-ups" would only mean "waiters never ran".
+ *
  * <p>The waiters are plain platform threads started by the trial set-up (not JMH threads): they
  * are parked most of the time, so 256 of them on two cores is honest. The producer is the single
  * JMH thread.
  */
 @State(Scope.Benchmark)
+@Fork(1)
+@Warmup(iterations = 1, time = 1000, timeUnit = TimeUnit.MILLISECONDS)
+@Measurement(iterations = 2, time = 1000, timeUnit = TimeUnit.MILLISECONDS)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Threads(1)
@@ -40,9 +55,14 @@ public class NotifierWaitersBenchmark {
   @Param({"1", "16", "256"})
   public int waiters;
 
+  /** {@code Blackhole.consumeCPU} tokens the producer burns before each advance. */
+  @Param({"200", "10000"})
+  public long producerWork;
+
   ProgressSignal signal;
   private Thread[] waiterThreads;
   private volatile boolean stopping;
+  private volatile Throwable waiterFailure;
   long value;
 
   @Setup(Level.Trial)
@@ -69,11 +89,23 @@ public class NotifierWaitersBenchmark {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (RuntimeException | Error e) {
+      waiterFailure = e;
+      throw e;
+    }
+  }
+
+  /** Fails the benchmark if a waiter died: its results would measure fewer waiters. */
+  void checkWaiters() {
+    Throwable f = waiterFailure;
+    if (f != null) {
+      throw new IllegalStateException("a waiter thread failed", f);
     }
   }
 
   @Benchmark
   public void advance(Counters counters) {
+    Blackhole.consumeCPU(producerWork);
     signal.advanceTo(++value);
   }
 
@@ -81,6 +113,7 @@ public class NotifierWaitersBenchmark {
   public void stopWaiters() throws InterruptedException {
     stopping = true;
     signal.complete();
+    checkWaiters();
     for (Thread t : waiterThreads) {
       t.join(TimeUnit.SECONDS.toMillis(10));
       if (t.isAlive()) {
@@ -108,6 +141,7 @@ public class NotifierWaitersBenchmark {
 
     @TearDown(Level.Iteration)
     public void stop(NotifierWaitersBenchmark bench) {
+      bench.checkWaiters();
       wakeUps = bench.signal.wakeUps() - wakeUpsAtStart;
       advances = bench.value - valueAtStart;
     }
