@@ -23,6 +23,6 @@ final class LatchworkProgress extends ProgressSignal {
 
   @Override
   long wakeUps() {
-    return WakeUpCount.of(notifier);
+    return notifier.wakeUpCount();
   }
 }
