@@ -1,6 +1,7 @@
 package dev.latchwork.benchmarks.notifier;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -27,13 +28,17 @@ import org.openjdk.jmh.infra.Blackhole;
  * <p>Primary score: producer advances per microsecond (higher is better). Secondary counters, per
  * iteration: {@code wakeUps} (see {@link ProgressSignal} for what is counted) and {@code advances}
  * (steps the producer made); their quotient is wake-ups per advance. A targeted design stays near
- * one; a broadcast design approaches the number of waiting threads.
+ * one; a broadcast design approaches the number of waiting threads. {@code served} counts waits
+ * that returned with their target reached and {@code stepsLate} sums how many steps past its target
+ * each of them saw: their quotient is how late waiters are served (a design that throttles its
+ * waiters shows few wake-ups but a large lag).
  *
  * <p>Between two advances the producer burns {@code producerWork} tokens of
  * {@code Blackhole.consumeCPU}, standing in for receiving the next buffer: 200 tokens (about a
- * microsecond here: a fast producer, faster than a thread can be woken) and 10000 (tens of
- * microseconds: a paced producer whose waiters have time to go back to sleep between steps, where
- * a broadcast design wakes everyone on every step). With no work at all a broadcast design's
+ * microsecond here: a producer faster than a thread can be woken), 10000 (tens of microseconds)
+ * and 100000 (a few hundred microseconds: a network download advancing by 64 KiB at a few hundred
+ * MB/s, where waiters have time to go back to sleep between steps and a broadcast design wakes
+ * everyone on every step). With no work at all a broadcast design's
  * producer re-takes its lock before any woken waiter can, the waiters starve in the lock queue, and
  * "few wake-ups" would only mean "waiters never ran".
  *
@@ -56,13 +61,16 @@ public class NotifierWaitersBenchmark {
   public int waiters;
 
   /** {@code Blackhole.consumeCPU} tokens the producer burns before each advance. */
-  @Param({"200", "10000"})
+  @Param({"200", "10000", "100000"})
   public long producerWork;
 
   ProgressSignal signal;
   private Thread[] waiterThreads;
   private volatile boolean stopping;
   private volatile Throwable waiterFailure;
+  /** Waits that ended with the target reached, and how many steps past it the waiter saw. */
+  final LongAdder served = new LongAdder();
+  final LongAdder stepsLate = new LongAdder();
   long value;
 
   @Setup(Level.Trial)
@@ -85,6 +93,10 @@ public class NotifierWaitersBenchmark {
     try {
       while (!stopping) {
         long seen = signal.awaitAtLeast(target);
+        if (seen >= target) {
+          served.increment();
+          stepsLate.add(seen - target);
+        }
         target = seen + waiters;
       }
     } catch (InterruptedException e) {
@@ -128,15 +140,23 @@ public class NotifierWaitersBenchmark {
   public static class Counters {
     public long wakeUps;
     public long advances;
+    public long served;
+    public long stepsLate;
     private long wakeUpsAtStart;
     private long valueAtStart;
+    private long servedAtStart;
+    private long stepsLateAtStart;
 
     @Setup(Level.Iteration)
     public void start(NotifierWaitersBenchmark bench) {
       wakeUpsAtStart = bench.signal.wakeUps();
       valueAtStart = bench.value;
+      servedAtStart = bench.served.sum();
+      stepsLateAtStart = bench.stepsLate.sum();
       wakeUps = 0;
       advances = 0;
+      served = 0;
+      stepsLate = 0;
     }
 
     @TearDown(Level.Iteration)
@@ -144,6 +164,8 @@ public class NotifierWaitersBenchmark {
       bench.checkWaiters();
       wakeUps = bench.signal.wakeUps() - wakeUpsAtStart;
       advances = bench.value - valueAtStart;
+      served = bench.served.sum() - servedAtStart;
+      stepsLate = bench.stepsLate.sum() - stepsLateAtStart;
     }
   }
 }

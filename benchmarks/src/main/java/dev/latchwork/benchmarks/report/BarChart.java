@@ -63,7 +63,7 @@ final class BarChart {
     }
     int bar = 14;
     int groupGap = 18;
-    int left = 80;
+    int left = 140;
     int top = 50;
     int plotHeight = 260;
     int bottom = 150;

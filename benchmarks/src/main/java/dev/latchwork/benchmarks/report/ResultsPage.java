@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Renders {@code benchmarks/RESULTS.md} and one SVG chart per benchmark from JMH JSON result files.
@@ -242,10 +243,16 @@ public final class ResultsPage {
       md.append("![").append(cls).append("](").append(rel(pageDir, chart)).append(")\n\n");
       ratioTable(md, rows);
       if (cls.equals("NotifierWaitersBenchmark")) {
-        wakeUpTable(md, rows);
+        derivedTable(md, rows, "Wake-ups per producer advance", ResultsPage::wakeUpsPerAdvance);
         Path wakeChart = charts.resolve(cls + "-wakeups.svg");
         Files.writeString(wakeChart, wakeUpChart(rows), StandardCharsets.UTF_8);
         md.append("![wake-ups per advance](").append(rel(pageDir, wakeChart)).append(")\n\n");
+        derivedTable(
+            md,
+            rows,
+            "How late waiters are served: steps past its target the producer had made when a"
+                + " served waiter returned, mean over waits",
+            ResultsPage::stepsLatePerServedWait);
       }
       allRowsTable(md, rows);
     }
@@ -299,27 +306,29 @@ public final class ResultsPage {
     md.append('\n');
   }
 
-  private static void wakeUpTable(StringBuilder md, List<Result> rows) {
+  /** A table of a derived per-row quantity where lower is better, with alternative / latchwork. */
+  private static void derivedTable(
+      StringBuilder md, List<Result> rows, String caption, ToDoubleFunction<Result> metric) {
     List<String> impls = impls(rows);
-    md.append("Wake-ups per producer advance (lower is better; *fewer* = alternative / latchwork):\n\n");
+    md.append(caption).append(" (lower is better; *× less* = alternative / latchwork):\n\n");
     md.append("| scenario | latchwork |");
     for (String alt : impls.subList(1, impls.size())) {
-      md.append(' ').append(alt).append(" | × fewer than ").append(alt).append(" |");
+      md.append(' ').append(alt).append(" | × less than ").append(alt).append(" |");
     }
     md.append("\n|---|---|").append("---|---|".repeat(impls.size() - 1)).append('\n');
     for (Result l : rows) {
       if (!l.impl().equals(LATCHWORK)) {
         continue;
       }
-      double lwRate = wakeUpsPerAdvance(l);
-      md.append("| ").append(l.scenarioLabel()).append(" | ").append(fmt(lwRate)).append(" |");
+      double lwValue = metric.applyAsDouble(l);
+      md.append("| ").append(l.scenarioLabel()).append(" | ").append(fmt(lwValue)).append(" |");
       for (String alt : impls.subList(1, impls.size())) {
         Optional<Result> a = match(rows, l, alt);
         if (a.isEmpty()) {
           md.append(" - | - |");
         } else {
-          double altRate = wakeUpsPerAdvance(a.get());
-          md.append(' ').append(fmt(altRate)).append(" | **").append(fmt(altRate / lwRate))
+          double altValue = metric.applyAsDouble(a.get());
+          md.append(' ').append(fmt(altValue)).append(" | **").append(fmt(altValue / lwValue))
               .append("×** |");
         }
       }
@@ -328,13 +337,21 @@ public final class ResultsPage {
     md.append('\n');
   }
 
-  static double wakeUpsPerAdvance(Result r) {
-    Result.Metric w = r.secondary().get("wakeUps");
-    Result.Metric a = r.secondary().get("advances");
-    if (w == null || a == null || a.score() == 0) {
+  static double stepsLatePerServedWait(Result r) {
+    return ratio(r, "stepsLate", "served");
+  }
+
+  private static double ratio(Result r, String numerator, String denominator) {
+    Result.Metric n = r.secondary().get(numerator);
+    Result.Metric d = r.secondary().get(denominator);
+    if (n == null || d == null || d.score() == 0) {
       return Double.NaN;
     }
-    return w.score() / a.score();
+    return n.score() / d.score();
+  }
+
+  static double wakeUpsPerAdvance(Result r) {
+    return ratio(r, "wakeUps", "advances");
   }
 
   private static void allRowsTable(StringBuilder md, List<Result> rows) {
@@ -510,7 +527,14 @@ public final class ResultsPage {
       }
     }
     // Notifier, 256 waiters: >= 10x fewer wake-ups than signalAll and higher producer throughput.
-    for (String work : new String[] {"200", "10000"}) {
+    Set<String> works = new LinkedHashSet<>();
+    results.stream()
+        .filter(r -> r.benchmarkClass().equals("NotifierWaitersBenchmark"))
+        .forEach(r -> works.add(r.scenario().getOrDefault("producerWork", "?")));
+    if (works.isEmpty()) {
+      works.add("any");
+    }
+    for (String work : works) {
       Predicate<Result> w = param("waiters", "256").and(param("producerWork", work));
       Optional<Result> lw = find("NotifierWaitersBenchmark", LATCHWORK, w);
       Optional<Result> sig = find("NotifierWaitersBenchmark", "lockCondition", w);
@@ -522,7 +546,13 @@ public final class ResultsPage {
             "notifier.wakeUps." + work,
             "notifier ≥10× fewer wake-ups than lock + `signalAll`" + suffix,
             String.format(
-                Locale.ROOT, "%s vs %s wake-ups/advance: %s× fewer", fmt(l), fmt(s), fmt(s / l)),
+                Locale.ROOT,
+                "%s vs %s wake-ups/advance: %s× fewer; waiters served %s vs %s steps late",
+                fmt(l),
+                fmt(s),
+                fmt(s / l),
+                fmt(stepsLatePerServedWait(lw.get())),
+                fmt(stepsLatePerServedWait(sig.get()))),
             s / l >= 10);
         target(
             "notifier.throughput." + work,
