@@ -160,6 +160,7 @@ public final class PositionalWriter implements Closeable {
   private final GroupCommit commit;
   private final LongAdder bytesWritten = new LongAdder();
   private final LongAdder reopens = new LongAdder();
+  private final LongAdder retries = new LongAdder();
   private final AtomicLong state = new AtomicLong();
   private final CountDownLatch terminated = new CountDownLatch(1);
   private volatile Generation generation;
@@ -470,6 +471,11 @@ public final class PositionalWriter implements Closeable {
     return reopens.sum();
   }
 
+  /** Returns how many channel calls were retried after another thread's interrupt (for tests). */
+  long retries() {
+    return retries.sum();
+  }
+
   /** Returns whether close() has begun (for tests). */
   boolean closing() {
     return (state.get() & CLOSING) != 0;
@@ -536,6 +542,7 @@ public final class PositionalWriter implements Closeable {
           x.initCause(e);
           throw x;
         }
+        retries.increment();
         g = successor(g);
       }
     }

@@ -271,7 +271,7 @@ class PositionalWriterTest {
       } finally {
         assertThat(Thread.interrupted()).isTrue();
       }
-      assertThat(opener.channels.get(0).isOpen()).isTrue();
+      assertThat(opener.channels.get(0).realIsOpen()).isTrue();
       writer.write(bytes("y"), 0);
       assertThat(writer.reopens()).isZero();
       assertThat(writer.bytesWritten()).isEqualTo(1);
