@@ -1,0 +1,60 @@
+package dev.latchwork.benchmarks.tracer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+class BenchLoggingTest {
+  private final Logger log = LoggerFactory.getLogger(BenchLoggingTest.class);
+
+  @AfterEach
+  void off() {
+    BenchLogging.setEnabled(false);
+  }
+
+  @Test
+  void theBenchmarkJarsBindingIsThisProvider() {
+    assertThat(LoggerFactory.getILoggerFactory().getClass().getEnclosingClass())
+        .isEqualTo(BenchLogging.class);
+  }
+
+  @Test
+  void offMeansEveryLevelIsDisabledAndNothingIsFormatted() {
+    AtomicInteger formatted = new AtomicInteger();
+    Object arg = new Object() {
+      @Override
+      public String toString() {
+        formatted.incrementAndGet();
+        return "arg";
+      }
+    };
+    long before = BenchLogging.linesRendered();
+    log.debug("x={}", arg);
+    assertThat(log.isTraceEnabled() || log.isDebugEnabled() || log.isErrorEnabled()).isFalse();
+    assertThat(formatted).hasValue(0);
+    assertThat(BenchLogging.linesRendered()).isEqualTo(before);
+  }
+
+  @Test
+  void onMeansTheMessageIsRenderedWithItsArgumentsThenDiscarded() {
+    BenchLogging.setEnabled(true);
+    AtomicInteger formatted = new AtomicInteger();
+    Object arg = new Object() {
+      @Override
+      public String toString() {
+        formatted.incrementAndGet();
+        return "arg";
+      }
+    };
+    long before = BenchLogging.linesRendered();
+    log.debug("x={} y={}", arg, 42L);
+    log.atDebug().setMessage("fluent {}").addArgument(arg).log();
+    assertThat(log.isDebugEnabled()).isTrue();
+    assertThat(formatted).hasValue(2);
+    assertThat(BenchLogging.linesRendered()).isEqualTo(before + 2);
+  }
+}
