@@ -1,5 +1,6 @@
 package dev.latchwork.benchmarks.chunk;
 
+import dev.latchwork.benchmarks.support.BenchData;
 import dev.latchwork.benchmarks.support.BenchFiles;
 import dev.latchwork.writer.ChunkLayout;
 import dev.latchwork.writer.ChunkWriter;
@@ -49,7 +50,7 @@ public class ChunkCommitBenchmark {
   @Setup(Level.Trial)
   public void start() throws IOException {
     dir = BenchFiles.newScratchDirectory("chunkcommit");
-    chunk = ChunkWriterBenchmark.randomChunk(chunkSize);
+    chunk = BenchData.randomDirect(chunkSize, 13);
   }
 
   @Setup(Level.Iteration)

@@ -1,5 +1,6 @@
 package dev.latchwork.benchmarks.chunk;
 
+import dev.latchwork.benchmarks.support.BenchData;
 import dev.latchwork.benchmarks.support.BenchFiles;
 import dev.latchwork.writer.ChunkLayout;
 import dev.latchwork.writer.ChunkWriter;
@@ -12,7 +13,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -69,25 +69,12 @@ public class ChunkWriterBenchmark {
   private ByteBuffer chunk;
   private long chunks;
 
-  static ByteBuffer randomChunk(int size) {
-    ByteBuffer data = ByteBuffer.allocateDirect(size);
-    SplittableRandom random = new SplittableRandom(11);
-    while (data.remaining() >= Long.BYTES) {
-      data.putLong(random.nextLong());
-    }
-    while (data.hasRemaining()) {
-      data.put((byte) random.nextInt());
-    }
-    data.flip();
-    return data.asReadOnlyBuffer();
-  }
-
   @Setup(Level.Trial)
   public void start() throws IOException {
     dir = BenchFiles.newScratchDirectory("chunkwriter");
     target = dir.resolve("target.lwc");
     pool = Executors.newFixedThreadPool(workers);
-    chunk = randomChunk(CHUNK_SIZE);
+    chunk = BenchData.randomDirect(CHUNK_SIZE, 11);
     chunks = ((long) payloadMiB << 20) / CHUNK_SIZE;
   }
 

@@ -1,5 +1,6 @@
 package dev.latchwork.benchmarks.positional;
 
+import dev.latchwork.benchmarks.support.BenchData;
 import dev.latchwork.benchmarks.support.BenchFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -7,7 +8,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -51,20 +51,6 @@ import org.openjdk.jmh.annotations.Warmup;
 public class PositionalWriteBenchmark {
   static final long REGION_BYTES = 64L << 20;
 
-  /** Random bytes, one chunk's worth, shared read-only (each write uses a duplicate). */
-  static ByteBuffer randomChunk(int size) {
-    ByteBuffer data = ByteBuffer.allocateDirect(size);
-    SplittableRandom random = new SplittableRandom(42);
-    while (data.remaining() >= Long.BYTES) {
-      data.putLong(random.nextLong());
-    }
-    while (data.hasRemaining()) {
-      data.put((byte) random.nextInt());
-    }
-    data.flip();
-    return data.asReadOnlyBuffer();
-  }
-
   @State(Scope.Benchmark)
   public static class Workers {
     @Param({"latchwork", "latchworkOverlapGuard", "mutexSeekWrite", "queueWriterThread"})
@@ -87,7 +73,7 @@ public class PositionalWriteBenchmark {
       dir = BenchFiles.newScratchDirectory("positional");
       sink = ChunkSink.open(impl, dir.resolve("region.bin"));
       pool = Executors.newFixedThreadPool(threads);
-      data = randomChunk(chunkSize);
+      data = BenchData.randomDirect(chunkSize, 42);
       chunks = REGION_BYTES / chunkSize;
     }
 
@@ -116,7 +102,7 @@ public class PositionalWriteBenchmark {
     public void open() throws IOException {
       dir = BenchFiles.newScratchDirectory("rawloop");
       channel = ChunkSink.openChannel(dir.resolve("region.bin"));
-      data = randomChunk(chunkSize);
+      data = BenchData.randomDirect(chunkSize, 42);
       chunks = REGION_BYTES / chunkSize;
     }
 

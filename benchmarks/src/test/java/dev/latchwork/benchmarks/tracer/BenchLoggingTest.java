@@ -16,6 +16,17 @@ class BenchLoggingTest {
     BenchLogging.setEnabled(false);
   }
 
+  /** An argument whose toString() counts its calls: proves whether a message was formatted. */
+  private static Object countingToString(AtomicInteger calls) {
+    return new Object() {
+      @Override
+      public String toString() {
+        calls.incrementAndGet();
+        return "arg";
+      }
+    };
+  }
+
   @Test
   void theBenchmarkJarsBindingIsThisProvider() {
     assertThat(LoggerFactory.getILoggerFactory().getClass().getEnclosingClass())
@@ -25,13 +36,7 @@ class BenchLoggingTest {
   @Test
   void offMeansEveryLevelIsDisabledAndNothingIsFormatted() {
     AtomicInteger formatted = new AtomicInteger();
-    Object arg = new Object() {
-      @Override
-      public String toString() {
-        formatted.incrementAndGet();
-        return "arg";
-      }
-    };
+    Object arg = countingToString(formatted);
     long before = BenchLogging.linesRendered();
     log.debug("x={}", arg);
     assertThat(log.isTraceEnabled() || log.isDebugEnabled() || log.isErrorEnabled()).isFalse();
@@ -43,13 +48,7 @@ class BenchLoggingTest {
   void onMeansTheMessageIsRenderedWithItsArgumentsThenDiscarded() {
     BenchLogging.setEnabled(true);
     AtomicInteger formatted = new AtomicInteger();
-    Object arg = new Object() {
-      @Override
-      public String toString() {
-        formatted.incrementAndGet();
-        return "arg";
-      }
-    };
+    Object arg = countingToString(formatted);
     long before = BenchLogging.linesRendered();
     log.debug("x={} y={}", arg, 42L);
     log.atDebug().setMessage("fluent {}").addArgument(arg).log();
