@@ -8,7 +8,10 @@
 #   scripts/bench.sh Latch Tracer     only benchmarks matching these JMH regexps
 #   BENCH_SKIP_BUILD=1 scripts/bench.sh   reuse benchmarks/target/benchmarks.jar
 #   BENCH_JMH_ARGS="-wi 0 -i 1" ...   extra JMH options (a development run: do not commit it)
-#   scripts/bench.sh --render-only    re-render RESULTS.md from benchmarks/results/latest.json
+#   scripts/bench.sh --render-only    re-render RESULTS.md from the runs behind latest.json
+#   BENCH_APPEND=1 scripts/bench.sh Chunk   add these benchmarks' rows to the latest run's page
+#                                     (rows of the same benchmark and parameters are replaced)
+#   BENCH_LOAD_NOTE="..."             a sentence about the machine's load, printed on the page
 #
 # The JVM is $JAVA_HOME/bin/java if JAVA_HOME is set, else java on the PATH. On a JDK older than
 # 21 the virtual-thread variants are run by a Temurin/other 21+ JDK found under /usr/lib/jvm (its
@@ -30,8 +33,9 @@ render() {
 }
 
 if [[ "${1:-}" == "--render-only" ]]; then
-  render "$results/latest.json"
-  echo "rendered $page from $results/latest.json"
+  mapfile -t previous <"$results/latest-inputs.txt"
+  render --merged-json "$results/latest.json" "${previous[@]}"
+  echo "rendered $page from ${previous[*]}"
   exit 0
 fi
 
@@ -108,6 +112,14 @@ kill "$sampler" 2>/dev/null || true
   if [[ -n "${BENCH_LOAD_NOTE:-}" ]]; then echo "load note: $BENCH_LOAD_NOTE"; fi
 } >>"$machine"
 
-cp "$machine" "$results/latest-machine.txt"
+if [[ "${BENCH_APPEND:-0}" == 1 && -f "$results/latest-inputs.txt" ]]; then
+  mapfile -t previous <"$results/latest-inputs.txt"
+  inputs=("${previous[@]}" "${inputs[@]}")
+  { cat "$results/latest-machine.txt"; echo "--- appended run ($ts) ---"; cat "$machine"; } >"$machine.all"
+  mv "$machine.all" "$results/latest-machine.txt"
+else
+  cp "$machine" "$results/latest-machine.txt"
+fi
+printf '%s\n' "${inputs[@]}" >"$results/latest-inputs.txt"
 render --merged-json "$results/latest.json" "${inputs[@]}"
 echo "results: $results/latest.json ($ts); page: $page"

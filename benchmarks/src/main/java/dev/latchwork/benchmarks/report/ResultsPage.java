@@ -32,7 +32,9 @@ import java.util.function.ToDoubleFunction;
  * "Speed-up" is how many times faster latchwork is than the alternative: alternative time divided by
  * latchwork time, or latchwork throughput divided by alternative throughput; above 1 latchwork is
  * faster. The targets of issue 7 are evaluated from the same rows; {@code --notes} supplies, per
- * target id, the explanation printed when a target is missed.
+ * target id, the explanation printed when a target is missed. With several inputs, a row measured
+ * again by a later input replaces the earlier one on the page; {@code --merged-json} still holds
+ * every input's rows, concatenated.
  */
 public final class ResultsPage {
   /*
@@ -188,9 +190,33 @@ public final class ResultsPage {
             ? Files.readString(machine, StandardCharsets.UTF_8)
             : "";
     Files.createDirectories(charts);
-    ResultsPage page = new ResultsPage(all, notes);
+    ResultsPage page = new ResultsPage(latestOfEach(all), notes);
     String md = page.render(machineText, inputs, out.toAbsolutePath().getParent(), charts);
     Files.writeString(out, md, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Drops rows that a later input measured again (same class, method, implementation, scenario and
+   * JDK), so that re-running one benchmark replaces its rows instead of duplicating them.
+   */
+  static List<Result> latestOfEach(List<Result> rows) {
+    Map<String, Result> byKey = new LinkedHashMap<>();
+    for (Result r : rows) {
+      String key =
+          r.benchmarkClass() + '.' + r.method() + '|' + r.impl() + '|' + r.scenario() + '|' + r.jdk();
+      byKey.remove(key);
+      byKey.put(key, r);
+    }
+    List<Result> kept = new ArrayList<>(byKey.values());
+    // Keep JSON order per class for tables and charts: a stable sort by first appearance of class.
+    List<String> classOrder = new ArrayList<>();
+    rows.forEach(r -> {
+      if (!classOrder.contains(r.benchmarkClass())) {
+        classOrder.add(r.benchmarkClass());
+      }
+    });
+    kept.sort(java.util.Comparator.comparingInt(r -> classOrder.indexOf(r.benchmarkClass())));
+    return kept;
   }
 
   private String render(String machineText, List<Path> inputs, Path pageDir, Path charts)

@@ -60,6 +60,22 @@ class ResultsPageTest {
   }
 
   @Test
+  void aLaterMeasurementOfTheSameRowReplacesTheEarlierOne() {
+    List<Result> rows =
+        Result.fromJmhJson(
+            "["
+                + row("x.A.m", "avgt", "\"impl\" : \"latchwork\"", 2, 0, "ns/op", "")
+                + ","
+                + row("x.B.m", "avgt", "\"impl\" : \"latchwork\"", 5, 0, "ns/op", "")
+                + ","
+                + row("x.A.m", "avgt", "\"impl\" : \"latchwork\"", 3, 0, "ns/op", "")
+                + "]");
+    List<Result> kept = ResultsPage.latestOfEach(rows);
+    assertThat(kept).extracting(r -> r.benchmarkClass() + "=" + r.primary().score())
+        .containsExactly("A=3.0", "B=5.0");
+  }
+
+  @Test
   void speedUpIsOrientedSoThatAboveOneMeansLatchworkIsFaster() {
     List<Result> times =
         Result.fromJmhJson(
