@@ -80,7 +80,7 @@ start=$(date +%s)
 loadlog=$(mktemp)
 ( while sleep 30; do cut -d' ' -f1 /proc/loadavg; done >"$loadlog" ) &
 sampler=$!
-trap 'kill "$sampler" 2>/dev/null; rm -f "$loadlog"' EXIT
+trap 'kill "$sampler" 2>/dev/null || true; rm -f "$loadlog"' EXIT
 if (( feature >= 21 )); then
   "${jmh[@]}" -rf json -rff "$json_main" "${filters[@]}"
 else

@@ -232,7 +232,13 @@ public final class ResultsPage {
     if (!machineText.isBlank()) {
       md.append("## Machine and run\n\n");
       for (String line : machineText.strip().split("\n")) {
-        md.append("- ").append(line.strip()).append('\n');
+        String l = line.strip();
+        if (l.startsWith("---")) {
+          // bench.sh's separator before the machine notes of an appended run
+          md.append("\n*").append(l.replace("-", " ").strip()).append(":*\n\n");
+        } else {
+          md.append("- ").append(l).append('\n');
+        }
       }
       md.append('\n');
     }
