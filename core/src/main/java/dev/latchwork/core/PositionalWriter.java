@@ -232,8 +232,8 @@ public final class PositionalWriter implements Closeable {
       } else if (option instanceof StandardOpenOption) {
         standard.add(option);
       } else {
-        if (option instanceof LinkOption) {
-          links.add((LinkOption) option);
+        if (option instanceof LinkOption link) {
+          links.add(link);
         }
         other.add(option);
       }
