@@ -43,6 +43,7 @@ final class LoopbackRangeServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final AtomicInteger rangeRequests = new AtomicInteger();
+  private final AtomicInteger abortedBodies = new AtomicInteger();
 
   LoopbackRangeServer(byte[] object, long bytesPerSecond) throws IOException {
     if (bytesPerSecond <= 0) {
@@ -71,6 +72,11 @@ final class LoopbackRangeServer implements AutoCloseable {
   /** Range requests answered so far (206 responses started). */
   int rangeRequests() {
     return rangeRequests.get();
+  }
+
+  /** Responses whose body the client abandoned before its end. */
+  int abortedBodies() {
+    return abortedBodies.get();
   }
 
   private void handle(HttpExchange exchange) throws IOException {
@@ -141,7 +147,9 @@ final class LoopbackRangeServer implements AutoCloseable {
         sent += n;
       }
     } catch (IOException e) {
-      // The client aborted the body (a store closing, a sequential reader that got its byte).
+      // The client aborted the body (a store closing, a sequential reader that got its byte):
+      // that ends this exchange only.
+      abortedBodies.incrementAndGet();
     }
   }
 

@@ -98,6 +98,7 @@ public class LatchOpenToWakeBenchmark {
   }
 
   @Setup(Level.Invocation)
+  @SuppressWarnings("ThreadPriorityCheck") // yield: let the waiters, not this thread, have the CPUs
   public void parkWaitersOnFreshGate() {
     Round r = new Round(OneShot.create(impl), waiters);
     round = r;
@@ -119,6 +120,8 @@ public class LatchOpenToWakeBenchmark {
   }
 
   @Benchmark
+  @SuppressWarnings("ThreadPriorityCheck") // yield, not park: the opener's own wake-up is not
+  // part of open-to-wake latency, and yielding leaves the CPU to the waking waiters
   public void openAndWakeAll() {
     Round r = round;
     r.gate.open();

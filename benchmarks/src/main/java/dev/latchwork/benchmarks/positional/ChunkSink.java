@@ -28,27 +28,24 @@ abstract class ChunkSink implements AutoCloseable {
   public abstract void close() throws IOException;
 
   static ChunkSink open(String impl, Path file) throws IOException {
-    switch (impl) {
-      case "latchwork":
-        return new Latchwork(PositionalWriter.open(file));
-      case "latchworkOverlapGuard":
-        return new Latchwork(
-            PositionalWriter.open(
-                file,
-                StandardOpenOption.CREATE,
-                StandardOpenOption.READ,
-                StandardOpenOption.WRITE,
-                PositionalWriter.Option.REJECT_OVERLAPS));
-      case "mutexSeekWrite":
-        return new MutexSeekWrite(file);
-      case "queueWriterThread":
-        return new QueueWriterThread(file);
-      default:
-        throw new IllegalArgumentException(
-            "impl must be latchwork, latchworkOverlapGuard, mutexSeekWrite or queueWriterThread,"
-                + " not "
-                + impl);
-    }
+    return switch (impl) {
+      case "latchwork" -> new Latchwork(PositionalWriter.open(file));
+      case "latchworkOverlapGuard" ->
+          new Latchwork(
+              PositionalWriter.open(
+                  file,
+                  StandardOpenOption.CREATE,
+                  StandardOpenOption.READ,
+                  StandardOpenOption.WRITE,
+                  PositionalWriter.Option.REJECT_OVERLAPS));
+      case "mutexSeekWrite" -> new MutexSeekWrite(file);
+      case "queueWriterThread" -> new QueueWriterThread(file);
+      default ->
+          throw new IllegalArgumentException(
+              "impl must be latchwork, latchworkOverlapGuard, mutexSeekWrite or queueWriterThread,"
+                  + " not "
+                  + impl);
+    };
   }
 
   static FileChannel openChannel(Path file) throws IOException {
@@ -116,8 +113,6 @@ abstract class ChunkSink implements AutoCloseable {
    * design); {@link #awaitWritten} queues a marker and waits for the writer to reach it.
    */
   private static final class QueueWriterThread extends ChunkSink {
-    private static final ByteBuffer STOP = ByteBuffer.allocate(0);
-
     private final FileChannel channel;
     private final BlockingQueue<Request> queue = new ArrayBlockingQueue<>(64);
     private final Thread writer;
@@ -127,11 +122,13 @@ abstract class ChunkSink implements AutoCloseable {
       final ByteBuffer src;
       final long position;
       final CompletableFuture<Void> marker;
+      final boolean stop;
 
-      Request(ByteBuffer src, long position, CompletableFuture<Void> marker) {
+      Request(ByteBuffer src, long position, CompletableFuture<Void> marker, boolean stop) {
         this.src = src;
         this.position = position;
         this.marker = marker;
+        this.stop = stop;
       }
     }
 
@@ -148,7 +145,7 @@ abstract class ChunkSink implements AutoCloseable {
           Request r = queue.take();
           if (r.marker != null) {
             r.marker.complete(null);
-          } else if (r.src == STOP) {
+          } else if (r.stop) {
             return;
           } else if (failure == null) {
             try {
@@ -174,13 +171,13 @@ abstract class ChunkSink implements AutoCloseable {
 
     @Override
     void write(ByteBuffer src, long position) throws IOException {
-      put(new Request(src, position, null));
+      put(new Request(src, position, null, false));
     }
 
     @Override
     void awaitWritten() throws IOException {
       CompletableFuture<Void> marker = new CompletableFuture<>();
-      put(new Request(null, 0, marker));
+      put(new Request(null, 0, marker, false));
       try {
         marker.get();
       } catch (InterruptedException e) {
@@ -197,7 +194,7 @@ abstract class ChunkSink implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-      put(new Request(STOP, 0, null));
+      put(new Request(null, 0, null, true));
       try {
         writer.join();
       } catch (InterruptedException e) {
