@@ -544,7 +544,7 @@ public final class ResultsPage {
                 score(l),
                 score(c),
                 fmt(speedUp(lw.get(), cdl.get())),
-                l.score() <= c.score() ? "" : ", equal within error"),
+                l.score() <= c.score() ? "" : within ? ", equal within error" : ""),
             within);
       } else {
         target("latch.fastPath", t, "-", null);
