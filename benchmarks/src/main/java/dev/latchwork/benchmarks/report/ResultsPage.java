@@ -94,7 +94,8 @@ public final class ResultsPage {
         "ChunkWriterBenchmark",
         "Chunk writer: write and commit a 256 MiB FRAMED file",
         "Workers write every chunk (CRC32C computed by the writer), then `commit()` (footer, header,"
-            + " force, atomic rename). Alternative: the same bytes written with raw positional writes"
+            + " force, atomic rename), with `ChunkWriter`'s default options (a checkpoint, which"
+            + " forces the data, every second). Alternative: the same bytes written with raw positional writes"
             + " from the same number of workers, then forced (same durability, no format, no CRCs).");
     section(
         "ChunkCommitBenchmark",
