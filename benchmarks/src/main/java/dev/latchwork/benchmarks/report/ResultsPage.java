@@ -685,6 +685,47 @@ public final class ResultsPage {
         }
       }
     }
+    // Commit time must not grow with the payload: same chunk count, 16x the payload.
+    {
+      List<Result> small =
+          results.stream()
+              .filter(
+                  r ->
+                      r.benchmarkClass().equals("ChunkCommitBenchmark")
+                          && "4096".equals(r.scenario().get("chunkSize")))
+              .toList();
+      if (small.isEmpty()) {
+        target(
+            "chunk.commit", "commit time does not grow with the payload size", "-", null);
+      }
+      for (Result s4k : small) {
+        String count = s4k.scenario().get("chunkCount");
+        Optional<Result> big =
+            find(
+                "ChunkCommitBenchmark",
+                s4k.impl(),
+                param("chunkCount", count).and(param("chunkSize", "65536")));
+        String t =
+            "commit time does not grow with the payload size ("
+                + count
+                + " chunks: 64 KiB against 4 KiB chunks, 16× the payload; met if under 1.5×)";
+        if (big.isPresent()) {
+          double growth = big.get().primary().score() / s4k.primary().score();
+          target(
+              "chunk.commit." + count,
+              t,
+              String.format(
+                  Locale.ROOT,
+                  "%s vs %s: %s×",
+                  score(big.get().primary()),
+                  score(s4k.primary()),
+                  fmt(growth)),
+              growth < 1.5);
+        } else {
+          target("chunk.commit." + count, t, "-", null);
+        }
+      }
+    }
     // Fetch store: on-demand TTFB >= 10x lower than sequential.
     {
       Optional<Result> lw = find("FetchTimeToFirstByteBenchmark", LATCHWORK, r -> true);
