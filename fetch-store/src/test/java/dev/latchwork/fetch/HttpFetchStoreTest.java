@@ -220,6 +220,32 @@ class HttpFetchStoreTest {
   }
 
   @Test
+  void aServerThatOverstatesTheSizeFailsTheStoreCleanly() throws Exception {
+    byte[] data = bytes(3 << 20, 38);
+    Files.write(root.resolve("liar.bin"), data);
+    server.fault = (request, response, callback) -> {
+      if (!request.getMethod().equals("HEAD")) {
+        return false;
+      }
+      response.setStatus(200);
+      response.getHeaders().put("Content-Length", Integer.toString(data.length + 1000));
+      callback.succeeded();
+      return true;
+    };
+    FetchStore store = builder("liar.bin").open();
+    try {
+      assertThat(store.size()).isEqualTo(data.length + 1000);
+      assertThatThrownBy(() -> store.read(ByteBuffer.allocate(10), data.length + 10L))
+          .isInstanceOf(IOException.class).hasMessageContaining("liar.bin");
+      assertThatThrownBy(store::awaitComplete).isInstanceOf(IOException.class);
+      assertThat(backoff.delays).as("a size mismatch is not retried").isEmpty();
+    } finally {
+      store.close();
+    }
+    assertNothingLeft(store, temp);
+  }
+
+  @Test
   void closeAbortsABodyThatStalledMidTransfer() throws Exception {
     byte[] data = bytes(2 << 20, 36);
     Files.write(root.resolve("stall.bin"), data);
