@@ -27,11 +27,14 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -75,8 +78,9 @@ import org.slf4j.LoggerFactory;
  * interruptible, and timed forms exist for {@code read} and {@code awaitComplete}.
  *
  * <h2>Failure</h2>
- * A part whose fetch fails transiently is retried per the {@link RetryPolicy}, resuming after the
- * bytes already received. When a part fails for good (attempts exhausted, a {@link
+ * A part whose fetch fails transiently (including a source stream that brings no byte within the
+ * {@linkplain Builder#readTimeout read timeout}) is retried per the {@link RetryPolicy}, resuming
+ * after the bytes already received. When a part fails for good (attempts exhausted, a {@link
  * RangeSourceException} that is not retryable, the temp file cannot be written), the store fails:
  * every waiting and every later read, {@code awaitComplete} and {@code moveTo} throws an {@code
  * IOException} whose cause is that failure, fetching stops, and the temp file stays until {@link
@@ -136,6 +140,8 @@ public final class FetchStore implements Closeable {
   public static final long DEFAULT_PART_SIZE = 8L << 20;
   /** Default number of parts fetched at once. */
   public static final int DEFAULT_PARALLELISM = 4;
+  /** Default read timeout of source streams: 60 seconds. */
+  public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(60);
 
   private static final Logger LOG = LoggerFactory.getLogger(FetchStore.class);
   private static final int COPY_BUFFER = 64 << 10;
@@ -160,6 +166,7 @@ public final class FetchStore implements Closeable {
   private final AtomicInteger partsInFlight = new AtomicInteger();
   private final AtomicLong retries = new AtomicLong();
   private final RetryPolicy retryPolicy;
+  private final long readTimeoutNanos;
   private final Backoff backoff;
   private final int parallelism;
   private final Executor executor;
@@ -194,6 +201,7 @@ public final class FetchStore implements Closeable {
       parts[i] = new BroadcastLatch();
     }
     this.retryPolicy = b.retryPolicy;
+    this.readTimeoutNanos = saturatedNanos(b.readTimeout);
     this.backoff = b.backoff;
     this.parallelism = b.parallelism;
     if (b.executor != null) {
@@ -770,9 +778,11 @@ public final class FetchStore implements Closeable {
       if (isStopped()) {
         throw new ClosedStoreException("fetch aborted: store closed");
       }
+      AtomicBoolean timedOut = new AtomicBoolean();
       while (reached[0] < end) {
         long pos = reached[0];
-        int n = in.read(buffer, 0, (int) Math.min(buffer.length, end - pos));
+        int n = readWithTimeout(in, buffer, (int) Math.min(buffer.length, end - pos), timedOut,
+            pos);
         if (n < 0) {
           throw new RangeSourceException(RangeSourceException.Kind.TRANSIENT,
               "short body: " + source + " ended the range [" + from + ", " + end + ") after "
@@ -794,6 +804,42 @@ public final class FetchStore implements Closeable {
       inFlight.remove(in);
       closeQuietly(in);
     }
+  }
+
+  /**
+   * One read of a source stream, aborted (the stream closed from the timer thread) if it brings no
+   * byte within the read timeout; an aborted read is a transient failure, so the part is retried
+   * from the bytes already written.
+   */
+  private int readWithTimeout(InputStream in, byte[] buffer, int len, AtomicBoolean timedOut,
+      long position) throws IOException {
+    if (readTimeoutNanos <= 0) {
+      return in.read(buffer, 0, len);
+    }
+    ScheduledFuture<?> alarm = ReadTimer.INSTANCE.schedule(() -> {
+      timedOut.set(true);
+      closeQuietly(in);
+    }, readTimeoutNanos, TimeUnit.NANOSECONDS);
+    try {
+      int n = in.read(buffer, 0, len);
+      if (n < 0 && timedOut.get()) {
+        throw readTimedOut(position, null);
+      }
+      return n;
+    } catch (IOException e) {
+      if (timedOut.get() && !isStopped()) {
+        throw readTimedOut(position, e);
+      }
+      throw e;
+    } finally {
+      alarm.cancel(false);
+    }
+  }
+
+  private RangeSourceException readTimedOut(long position, IOException cause) {
+    return new RangeSourceException(RangeSourceException.Kind.TRANSIENT,
+        "no data from " + source + " for " + Duration.ofNanos(readTimeoutNanos) + " at byte "
+            + position + ": stream aborted", cause);
   }
 
   private void completePart(int p, long start, long end) {
@@ -926,6 +972,27 @@ public final class FetchStore implements Closeable {
     }
   }
 
+  /**
+   * The one timer thread, shared by every store, that aborts source reads past their read timeout.
+   * Created on first use; a daemon that idles when no read is in progress (cancelled alarms are
+   * removed at once).
+   */
+  private static final class ReadTimer {
+    static final ScheduledThreadPoolExecutor INSTANCE = create();
+
+    private ReadTimer() {}
+
+    private static ScheduledThreadPoolExecutor create() {
+      ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread t = new Thread(r, "latchwork-fetch-read-timeout");
+        t.setDaemon(true);
+        return t;
+      });
+      timer.setRemoveOnCancelPolicy(true);
+      return timer;
+    }
+  }
+
   /** How a worker waits before a retry; tests substitute one that records and returns. */
   @FunctionalInterface
   interface Backoff {
@@ -952,6 +1019,7 @@ public final class FetchStore implements Closeable {
     private long partSize = DEFAULT_PART_SIZE;
     private int parallelism = DEFAULT_PARALLELISM;
     private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
+    private Duration readTimeout = DEFAULT_READ_TIMEOUT;
     private Executor executor;
     private Consumer<? super FetchProgress> listener;
     private Backoff backoff = Backoff.REAL;
@@ -995,6 +1063,23 @@ public final class FetchStore implements Closeable {
     /** How transient failures are retried; default {@link RetryPolicy#DEFAULT}. */
     public Builder retryPolicy(RetryPolicy policy) {
       this.retryPolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
+     * How long a fetch may wait for the next bytes of a source stream (the response headers
+     * included) before it aborts the stream and retries the part from the bytes already received,
+     * as a transient failure; default 60 seconds; {@link Duration#ZERO} waits forever. Without it a
+     * server that stalls mid-body would hold a part, and every reader of it, until {@code close()}.
+     *
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
+    public Builder readTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative()) {
+        throw new IllegalArgumentException("readTimeout must not be negative: " + timeout);
+      }
+      this.readTimeout = timeout;
       return this;
     }
 

@@ -380,6 +380,22 @@ class FetchStoreTest {
   }
 
   @Test
+  void aStalledStreamIsAbortedAfterTheReadTimeoutAndResumed() throws Exception {
+    byte[] data = bytes(PART, 29);
+    MemorySource source = new MemorySource(data);
+    // the first stream stalls (until closed) after 1000 bytes
+    source.fault = (start, end, n) -> n == 0 ? Behavior.stallAfter(1000) : Behavior.normal();
+    try (FetchStore store = builder(source).readTimeout(Duration.ofMillis(200)).open()) {
+      assertThat(readFully(store, 0, PART)).isEqualTo(data);
+      // (a loaded machine may add spurious timeouts: they only add retries)
+      assertThat(store.progress().retries()).isPositive();
+      assertThat(source.events).startsWith("open 0-" + PART).contains("open 1000-" + PART);
+      assertThat(source.openStreams).as("the stalled stream was closed").hasValue(0);
+    }
+    assertDirectoryEmptyEventually();
+  }
+
+  @Test
   void aShortBodyIsRetried() throws Exception {
     byte[] data = bytes(2 * PART, 8);
     MemorySource source = new MemorySource(data);
@@ -796,6 +812,8 @@ class FetchStoreTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("parallelism");
     assertThatThrownBy(() -> builder(source).tempDirectory(null))
         .isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> builder(source).readTimeout(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("readTimeout");
     assertThatThrownBy(() -> builder(source).tempDirectory(dir.resolve("missing")).open())
         .isInstanceOf(NoSuchFileException.class);
     source.describedSize = Long.MAX_VALUE;

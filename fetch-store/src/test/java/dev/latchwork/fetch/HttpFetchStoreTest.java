@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -293,6 +294,43 @@ class HttpFetchStoreTest {
       fetchers.shutdownNow();
     }
     assertDirectoryEmpty(temp);
+  }
+
+  @Test
+  void aBodyThatStallsIsAbortedByTheReadTimeoutAndResumed() throws Exception {
+    byte[] data = bytes(2 << 20, 39);
+    Files.write(root.resolve("slow.bin"), data);
+    CompletableFuture<Void> serverMayFinish = new CompletableFuture<>();
+    AtomicInteger gets = new AtomicInteger();
+    server.fault = (request, response, callback) -> {
+      if (!request.getMethod().equals("GET") || gets.incrementAndGet() != 1) {
+        return false;
+      }
+      long[] r = TestHttpServer.range(request);
+      response.setStatus(206);
+      response.getHeaders().put("Content-Range",
+          "bytes " + r[0] + "-" + (r[1] - 1) + "/" + data.length);
+      response.getHeaders().put("Content-Length", Long.toString(r[1] - r[0]));
+      response.write(false, ByteBuffer.wrap(data, (int) r[0], 1000), Callback.from(
+          () -> serverMayFinish.whenComplete((v, e) -> callback.failed(new IOException("over"))),
+          callback::failed));
+      return true;
+    };
+    FetchStore store = builder("slow.bin").parallelism(1).readTimeout(Duration.ofMillis(500))
+        .open();
+    try {
+      store.awaitComplete();
+      assertThat(readFully(store, 0, data.length)).isEqualTo(data);
+      // (a loaded machine may add spurious timeouts: they only add retries)
+      assertThat(store.progress().retries()).isPositive();
+      assertThat(server.requests).filteredOn(r -> r.method().equals("GET"))
+          .extracting(TestHttpServer.Logged::range).startsWith("bytes=0-1048575")
+          .contains("bytes=1000-1048575");
+    } finally {
+      serverMayFinish.complete(null);
+      store.close();
+    }
+    assertNothingLeft(store, temp);
   }
 
   @Test
