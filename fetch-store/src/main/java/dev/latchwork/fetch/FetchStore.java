@@ -690,10 +690,17 @@ public final class FetchStore implements Closeable {
         }
         partsInFlight.incrementAndGet();
         signalProgress();
+        boolean fetched = false;
         try {
-          fetchPart(p);
+          fetched = fetchPart(p);
         } finally {
-          partsInFlight.decrementAndGet();
+          if (!fetched) {
+            partsInFlight.decrementAndGet();
+            signalProgress();
+          }
+        }
+        if (fetched) {
+          completePart(p);
         }
       }
     } catch (RuntimeException e) {
@@ -705,7 +712,8 @@ public final class FetchStore implements Closeable {
     }
   }
 
-  private void fetchPart(int p) {
+  /** Fetches part {@code p} into the temp file; returns false if it failed or was aborted. */
+  private boolean fetchPart(int p) {
     long start = (long) p * partSize;
     long end = Math.min(size, start + partSize);
     try (Tracer.Span span = tracer.enter("fetchPart", "part", p, "start", start)) {
@@ -723,28 +731,28 @@ public final class FetchStore implements Closeable {
             fail(new IOException("writing temp file " + tempFile + " failed", e.getCause()));
           }
           span.fail(e.getCause());
-          return;
+          return false;
         } catch (IOException e) {
           problem = e;
         }
         if (isStopped()) {
-          return;
+          return false;
         }
         span.fail(problem);
         if (problem instanceof RangeSourceException sourceFailure
             && !sourceFailure.isRetryable()) {
           fail(problem);
-          return;
+          return false;
         }
         if (problem instanceof InterruptedIOException) {
           Thread.currentThread().interrupt();
           fail(problem);
-          return;
+          return false;
         }
         if (attempts >= retryPolicy.maxAttempts()) {
           fail(new IOException("part " + p + " [" + start + ", " + end + ") of " + source
               + " failed " + attempts + " times; last failure: " + problem, problem));
-          return;
+          return false;
         }
         retries.incrementAndGet();
         signalProgress();
@@ -758,10 +766,10 @@ public final class FetchStore implements Closeable {
           if (!isStopped()) {
             fail(new InterruptedIOException("fetch thread interrupted during backoff"));
           }
-          return;
+          return false;
         }
       }
-      completePart(p, start, end);
+      return true;
     }
   }
 
@@ -842,12 +850,20 @@ public final class FetchStore implements Closeable {
             + position + ": stream aborted", cause);
   }
 
-  private void completePart(int p, long start, long end) {
+  /**
+   * Publishes a written part. The counters are updated before the bytes become present, so that
+   * a snapshot (or awaitComplete) that sees all bytes present also sees the final counts; the
+   * notifier completes on the add that reaches the size, whichever part that is.
+   */
+  private void completePart(int p) {
+    long start = (long) p * partSize;
+    long end = Math.min(size, start + partSize);
+    partsInFlight.decrementAndGet();
+    partsDone.incrementAndGet();
     presentRanges.updateAndGet(s -> s.add(start, end));
     parts[p].open();
     try {
-      bytesPresent.add(end - start);
-      if (partsDone.incrementAndGet() == partCount) {
+      if (bytesPresent.add(end - start) == size) {
         bytesPresent.complete();
       }
     } catch (IllegalStateException e) {
