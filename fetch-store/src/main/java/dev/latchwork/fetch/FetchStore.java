@@ -594,17 +594,12 @@ public final class FetchStore implements Closeable {
   /** Runs exactly once, when the store is closed and nothing can touch the temp file. */
   private void terminate() {
     // This may run on a fetch thread that close() just interrupted (shutdownNow of the owned
-    // executor). Nothing uses the writer any more, so its close() does not wait, but it would
-    // still report the pending interrupt as a failed close: hide the interrupt around it.
-    boolean interrupted = Thread.interrupted();
+    // executor). Nothing uses the writer any more, so its close() has nothing to wait for and
+    // does not look at the interrupt status.
     try {
       writer.close();
     } catch (IOException e) {
       LOG.warn("[FetchStore #{}] closing temp file {} failed", tracer.instance(), tempFile, e);
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
     }
     Object target = disposition.get();
     try {
