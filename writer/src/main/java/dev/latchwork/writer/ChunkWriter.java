@@ -704,7 +704,7 @@ public final class ChunkWriter implements Closeable {
         } else if (phase == COMMITTING) {
           Attempt a = attempt.get();
           if (a != null) {
-            awaitQuietly(a.done);
+            awaitEnd(a.done);
           }
         } else if (phase == ABORTED) {
           awaitReleased();
@@ -753,7 +753,7 @@ public final class ChunkWriter implements Closeable {
         } else if (phase == COMMITTING) {
           Attempt a = attempt.get();
           if (a != null) {
-            awaitQuietly(a.done);
+            awaitEnd(a.done);
           }
         } else {
           break;
@@ -810,14 +810,19 @@ public final class ChunkWriter implements Closeable {
     }
   }
 
-  private static void awaitQuietly(BroadcastLatch latch) throws InterruptedIOException {
+  /**
+   * Waits for a commit attempt to end; returns whether it succeeded. Callers re-read the phase to
+   * see what the attempt left behind either way.
+   */
+  private static boolean awaitEnd(BroadcastLatch latch) throws InterruptedIOException {
     try {
       latch.await();
+      return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw (InterruptedIOException) new InterruptedIOException("interrupted while waiting for a commit").initCause(e);
     } catch (SignalFailedException e) {
-      // the caller re-reads the phase to see what the commit's failure left behind
+      return false;
     }
   }
 
