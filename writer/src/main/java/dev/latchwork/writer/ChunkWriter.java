@@ -25,9 +25,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -221,24 +221,35 @@ public final class ChunkWriter implements Closeable {
       }
       Path part = partPath(t);
       Path ckpt = checkpointPath(t);
-      if (Files.exists(part)) {
-        if (!options.replaceUnfinished) {
-          throw new FileAlreadyExistsException(
-              part.toString(), null, "an unfinished write for " + t + " exists: resume it, abort it, or create with replaceUnfinished");
-        }
-        Files.delete(part);
+      if (!options.replaceUnfinished && Files.exists(part)) {
+        throw new FileAlreadyExistsException(
+            part.toString(), null, "an unfinished write for " + t + " exists: resume it, abort it, or create with replaceUnfinished");
       }
       FileAttribute<?>[] attrs = ownerOnly(dir);
-      Files.createFile(part, attrs); // CREATE_NEW: two creators cannot both own the same target
       Checkpoint checkpoint = null;
       DataFile df = null;
+      boolean partCreated = false;
       try {
-        checkpoint = Checkpoint.create(ckpt, layout, attrs);
+        if (options.replaceUnfinished) {
+          // Lock the checkpoint first: a write still in progress elsewhere keeps its files.
+          checkpoint = Checkpoint.create(ckpt, layout, attrs);
+          Files.deleteIfExists(part);
+        }
+        Files.createFile(part, attrs); // CREATE_NEW: of two creators, one owns the target
+        partCreated = true;
+        if (checkpoint == null) {
+          checkpoint = Checkpoint.create(ckpt, layout, attrs);
+        }
         df = opener.open(part);
         forceDirectory(dir);
       } catch (IOException | RuntimeException e) {
         closeAll(e, df, checkpoint);
-        deleteQuietly(e, part, ckpt);
+        if (partCreated) {
+          deleteQuietly(e, part);
+        }
+        if (checkpoint != null) {
+          deleteQuietly(e, ckpt);
+        }
         throw e;
       }
       ChunkWriter w = new ChunkWriter(t, layout, options, tracer, df, checkpoint, Map.of());
@@ -1098,11 +1109,17 @@ public final class ChunkWriter implements Closeable {
 
   /** The shared daemon thread that runs background checkpoints of all writers. */
   private static final class Background {
-    static final ScheduledExecutorService EXECUTOR = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "latchwork-chunk-checkpoint");
-      t.setDaemon(true);
-      return t;
-    });
+    static final ScheduledExecutorService EXECUTOR = executor();
+
+    private static ScheduledExecutorService executor() {
+      ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread t = new Thread(r, "latchwork-chunk-checkpoint");
+        t.setDaemon(true);
+        return t;
+      });
+      e.setRemoveOnCancelPolicy(true); // an ended writer's periodic task lets go of it at once
+      return e;
+    }
   }
 
   /**
