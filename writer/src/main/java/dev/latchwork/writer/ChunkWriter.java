@@ -71,11 +71,23 @@ import org.slf4j.LoggerFactory;
  * terminal but keeps the temporary files, so the write can be resumed once the cause is fixed, or
  * aborted.
  *
- * <p><b>Memory consistency effects.</b> Actions in a thread before a {@link #write} that returns
- * normally happen-before the finalization of the commit; the finalization happens-before {@link
- * #commit()} returns in every thread that calls it, and before {@link #progress()} completes.
- * Actions before {@link #abort()} begins deleting files happen-after every write that was in
- * flight when it was called.
+ * <p><b>Memory consistency effects.</b> Actions in a thread prior to a {@link #write} that
+ * returns normally happen-before the finalization of the commit that includes the chunk, and the
+ * finalization happens-before {@link #commit()} returns, in every thread that calls it, and before
+ * the {@link #progress()} notifiers complete. Actions prior to a write that returned
+ * happen-before a {@link #progress()} await that observes the count including it. Every write
+ * that was in flight when {@link #abort()} was called happens-before the temporary files are
+ * deleted, and the deletion happens-before {@code abort()} returns.
+ *
+ * <p><b>Blocking.</b> No operation holds a lock while doing I/O, and writes never wait for each
+ * other, for a checkpoint or for a commit. {@code commit}, {@code abort}, {@code close} and {@code
+ * checkpoint} wait only for the outcome of work that is already running (a finalization, a
+ * deletion, a checkpoint round), interruptibly; an interrupted caller gets an {@link
+ * InterruptedIOException} with its interrupt status set, and the work goes on without it.
+ *
+ * <p><b>Naming.</b> For a target {@code dir/name} the temporary file is {@code dir/.name.lwpart}
+ * and the checkpoint {@code dir/.name.lwckpt}: fixed names, so that {@link #resume} finds them and
+ * {@link #create} refuses to start a second write of the same target while one is unfinished.
  *
  * <p>Every public operation is traced with {@link Tracer} (component {@code ChunkWriter}).
  */
