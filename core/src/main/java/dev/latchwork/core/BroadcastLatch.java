@@ -139,7 +139,7 @@ public final class BroadcastLatch {
    */
   public Throwable failure() {
     Object outcome = sync.outcome;
-    return outcome instanceof Throwable ? (Throwable) outcome : null;
+    return outcome instanceof Throwable t ? t : null;
   }
 
   /**

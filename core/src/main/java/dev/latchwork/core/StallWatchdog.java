@@ -237,8 +237,8 @@ public final class StallWatchdog implements AutoCloseable {
     try {
       listener.accept(stall);
     } catch (Throwable t) {
-      if (t instanceof VirtualMachineError) {
-        throw (VirtualMachineError) t;
+      if (t instanceof VirtualMachineError vmError) {
+        throw vmError;
       }
       if (stop.getCount() != 0) { // when closing, the failure is likely our interrupt
         log.warn("{}: listener threw; the watchdog carries on", thread.getName(), t);

@@ -9,7 +9,7 @@ import java.nio.channels.FileChannel;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-/** A scripted positional write that holds the write at one position inside the channel until released. */
+/** A scripted positional write that holds the write at one position until released. */
 final class BlockingWrite implements ChannelDouble.Write {
   private final long blockedPosition;
   private final CountDownLatch entered = new CountDownLatch(1);
@@ -35,7 +35,7 @@ final class BlockingWrite implements ChannelDouble.Write {
 
   /** Waits until the held write is inside the channel. */
   void awaitEntered() throws InterruptedException {
-    assertThat(entered.await(60, TimeUnit.SECONDS)).as("the held write entered the channel").isTrue();
+    assertThat(entered.await(60, TimeUnit.SECONDS)).as("the held write entered").isTrue();
   }
 
   void release() {

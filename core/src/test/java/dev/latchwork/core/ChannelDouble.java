@@ -8,7 +8,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 
-/** A FileChannel that delegates to a real one, except for the positional write, which a test scripts. */
+/** A FileChannel delegating to a real one, except for the positional write, which is scripted. */
 final class ChannelDouble extends FileChannel {
   /** The scripted positional write. */
   interface Write {

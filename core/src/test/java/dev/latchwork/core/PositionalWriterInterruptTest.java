@@ -1,7 +1,9 @@
 package dev.latchwork.core;
 
 import static java.nio.file.StandardOpenOption.CREATE;
+import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.TRUNCATE_EXISTING;
+import static java.nio.file.StandardOpenOption.WRITE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,8 +11,8 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -166,7 +168,8 @@ class PositionalWriterInterruptTest {
       }
       return real.write(src, position);
     });
-    try (PositionalWriter writer = PositionalWriter.open(opener, file, CREATE, java.nio.file.StandardOpenOption.WRITE, TRUNCATE_EXISTING)) {
+    try (PositionalWriter writer =
+        PositionalWriter.open(opener, file, CREATE, WRITE, TRUNCATE_EXISTING)) {
       writer.write(ByteBuffer.wrap(pattern(0, 0)), 0);
       AtomicReference<Throwable> victimGot = new AtomicReference<>();
       AtomicBoolean victimStillInterrupted = new AtomicBoolean();
@@ -185,13 +188,15 @@ class PositionalWriterInterruptTest {
       assertThat(victimStillInterrupted).isTrue();
       assertThat(opener.channels.get(0).realIsOpen()).as("the JDK closed the channel").isFalse();
 
+      // What the interrupted write left is unspecified (here: nothing, the JDK closed first).
+      assertThat(writer.size()).isBetween((long) SLOT, 2L * SLOT);
+      assertThat(writer.reopens()).as("any operation reopens, here size()").isEqualTo(1);
       writer.write(ByteBuffer.wrap(pattern(2, 0)), 2 * SLOT);
       assertThat(writer.reopens()).isEqualTo(1);
       assertThat(opener.channels).hasSize(2);
       assertThat(opener.channelOptions.get(1))
           .as("never reopened with CREATE, CREATE_NEW or TRUNCATE_EXISTING")
-          .containsExactlyInAnyOrder(java.nio.file.StandardOpenOption.READ,
-              java.nio.file.StandardOpenOption.WRITE);
+          .containsExactlyInAnyOrder(READ, WRITE);
       ByteBuffer back = ByteBuffer.allocate(SLOT);
       assertThat(writer.read(back, 0)).isEqualTo(SLOT);
       assertThat(back.array()).as("the write before the closure survived").isEqualTo(pattern(0, 0));
@@ -199,6 +204,37 @@ class PositionalWriterInterruptTest {
     byte[] onDisk = Files.readAllBytes(file);
     assertThat(Arrays.copyOfRange(onDisk, 0, SLOT)).isEqualTo(pattern(0, 0));
     assertThat(Arrays.copyOfRange(onDisk, 2 * SLOT, 3 * SLOT)).isEqualTo(pattern(2, 0));
+  }
+
+  @Test
+  void aClosedByInterruptForAnInterruptTheCallerAlreadyConsumedIsRetriedNotThrown()
+      throws Exception {
+    // Since JDK 21 Thread.interrupt sets the status before it finds the channel the thread is
+    // blocked on, so an interrupt the thread already saw and cleared can close the channel of its
+    // next call, which then throws ClosedByInterruptException with the status clear. Scripted:
+    // the first write transfers part of its bytes, the channel closes, and the call throws so.
+    Path file = dir.resolve("f");
+    AtomicBoolean staleInterrupt = new AtomicBoolean(true);
+    ScriptedOpener opener = ScriptedOpener.writes((real, src, position) -> {
+      if (staleInterrupt.getAndSet(false)) {
+        ByteBuffer half = src.duplicate();
+        half.limit(half.position() + half.remaining() / 2);
+        int n = real.write(half, position);
+        src.position(src.position() + n);
+        real.close();
+        throw new ClosedByInterruptException();
+      }
+      return real.write(src, position);
+    });
+    try (PositionalWriter writer = PositionalWriter.open(opener, file)) {
+      writer.write(ByteBuffer.wrap(pattern(3, 3)), 5);
+      assertThat(Thread.currentThread().isInterrupted()).isFalse();
+      assertThat(writer.reopens()).isEqualTo(1);
+      assertThat(writer.bytesWritten()).isEqualTo(SLOT);
+    }
+    byte[] onDisk = Files.readAllBytes(file);
+    assertThat(Arrays.copyOfRange(onDisk, 5, 5 + SLOT)).isEqualTo(pattern(3, 3));
+    assertThat(onDisk).hasSize(5 + SLOT);
   }
 
   @Test
@@ -229,7 +265,7 @@ class PositionalWriterInterruptTest {
       // Deleted: reopening must not create it again.
       Files.delete(file);
       assertThatThrownBy(() -> writer.write(ByteBuffer.wrap(pattern(0, 1)), 0))
-          .isInstanceOf(java.nio.file.NoSuchFileException.class);
+          .isInstanceOf(NoSuchFileException.class);
       assertThat(file).as("not recreated").doesNotExist();
     }
   }

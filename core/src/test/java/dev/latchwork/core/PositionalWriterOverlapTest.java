@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -75,7 +76,7 @@ class PositionalWriterOverlapTest {
       a.get();
       ByteBuffer all = ByteBuffer.allocate(200);
       assertThat(writer.read(all, 0)).isEqualTo(200);
-      assertThat(new String(all.array(), 0, 200, java.nio.charset.StandardCharsets.US_ASCII))
+      assertThat(new String(all.array(), 0, 200, StandardCharsets.US_ASCII))
           .isEqualTo("A".repeat(100) + "C".repeat(100));
 
       writer.write(filled('D', 100), 50);
@@ -107,7 +108,8 @@ class PositionalWriterOverlapTest {
   @Test
   void withoutTheOptionOverlappingWritesAreNotChecked() throws Exception {
     BlockingWrite held = new BlockingWrite(0);
-    try (PositionalWriter writer = PositionalWriter.open(ScriptedOpener.writes(held), dir.resolve("f"))) {
+    try (PositionalWriter writer =
+        PositionalWriter.open(ScriptedOpener.writes(held), dir.resolve("f"))) {
       Future<?> a = pool.submit(() -> {
         writer.write(filled('A', 100), 0);
         return null;

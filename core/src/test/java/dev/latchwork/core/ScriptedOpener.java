@@ -48,7 +48,8 @@ final class ScriptedOpener implements FileOpener {
   @Override
   public FileChannel openChannel(Path file, Set<OpenOption> options) throws IOException {
     channelOptions.add(options);
-    ChannelDouble channel = new ChannelDouble(FileChannel.open(file, options), write, onChannelClose);
+    ChannelDouble channel =
+        new ChannelDouble(FileChannel.open(file, options), write, onChannelClose);
     channels.add(channel);
     return channel;
   }

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Race verification for CI: runs every jcstress harness in jcstress-tests/target/jcstress.jar in a
+# CI-sized mode, then gates on dev.latchwork.jcstress.ResultCheck, which fails the build when
+#   - a latchwork harness observed a FORBIDDEN outcome, ended in an error, or was not run at all;
+#   - a negative control (a model of a broken design) did NOT show its hang / lost signal.
+#
+# Usage: scripts/jcstress-ci.sh            (builds the jar first if it is missing)
+# Environment:
+#   JCSTRESS_TESTS  regexp of tests to run (jcstress -t; default: all latchwork harnesses)
+#   JCSTRESS_MODE   extra/override jcstress flags (default: the CI mode below)
+#   JAVA_HOME       the JDK to run on (default: java on PATH)
+# Output: the console log, the HTML report (index.html) and the binary results end up in
+#   jcstress-tests/target/jcstress-ci/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+jar="$root/jcstress-tests/target/jcstress.jar"
+java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+tests="${JCSTRESS_TESTS:-^dev\.latchwork\.}"
+# CI mode: jcstress's "quick" preset (5 iterations of 200 ms, one fork) on a single JVM
+# configuration (-jvmArgs turns off the auto-detected matrix of JIT/GC modes, which multiplies the
+# run time by 4-8). -c 2: the CI machines have 2 CPUs.
+mode=(${JCSTRESS_MODE:--m quick -c 2 -jvmArgs -Xmx256m})
+
+if [[ ! -f "$jar" ]]; then
+  mvn -B -q -pl jcstress-tests -am -DskipTests package
+fi
+
+out="$root/jcstress-tests/target/jcstress-ci"
+rm -rf "$out"
+mkdir -p "$out"
+cd "$out"   # jcstress writes jcstress-results-*.bin.gz into the working directory
+
+start=$(date +%s)
+echo "jcstress: $java -jar $jar -t '$tests' ${mode[*]} -r $out/report"
+set +e
+"$java" -jar "$jar" -t "$tests" "${mode[@]}" -r "$out/report" > "$out/console.log" 2>&1
+status=$?
+set -e
+echo "jcstress finished with status $status after $(( $(date +%s) - start )) s; console log: $out/console.log"
+# The console's final summary (interesting / failed / error tests) is worth having in the CI log.
+sed -n '/^RUN RESULTS:/,$p' "$out/console.log" | grep -v -E '^\s*$' | head -200 || true
+
+shopt -s nullglob
+results=(jcstress-results-*.bin.gz)
+if (( ${#results[@]} != 1 )); then
+  echo "jcstress-ci: expected one results file in $out, found ${#results[@]}" >&2
+  tail -50 "$out/console.log" >&2
+  exit 1
+fi
+"$java" -cp "$jar" dev.latchwork.jcstress.ResultCheck "$out/${results[0]}" "$tests"
