@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Arrays;
@@ -1035,8 +1034,13 @@ public final class ChunkWriter implements Closeable {
     return slot >>> 32;
   }
 
-  private static FileAttribute<?>[] ownerOnly(Path dir) throws IOException {
-    if (Files.getFileStore(dir).supportsFileAttributeView(PosixFileAttributeView.class)) {
+  private static boolean posix(Path p) {
+    // The file system's views, not Files.getFileStore(p)'s: that reads the mount table each time.
+    return p.getFileSystem().supportedFileAttributeViews().contains("posix");
+  }
+
+  private static FileAttribute<?>[] ownerOnly(Path dir) {
+    if (posix(dir)) {
       return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))};
     }
     return new FileAttribute<?>[0];
@@ -1045,7 +1049,7 @@ public final class ChunkWriter implements Closeable {
   /** A replaced target keeps its POSIX permissions; a new one keeps the owner-only ones. */
   private static void copyPermissions(Path from, Path to) {
     try {
-      if (Files.exists(from) && Files.getFileStore(to).supportsFileAttributeView(PosixFileAttributeView.class)) {
+      if (posix(to) && Files.exists(from)) {
         Files.setPosixFilePermissions(to, Files.getPosixFilePermissions(from));
       }
     } catch (IOException | UnsupportedOperationException e) {
