@@ -306,7 +306,16 @@ public final class ChunkWriter implements Closeable {
       if (!Files.exists(part)) {
         throw new NoSuchFileException(part.toString(), null, "no unfinished write for " + t);
       }
-      Checkpoint.Recovered rec = Checkpoint.open(checkpointPath(t));
+      Checkpoint.Recovered rec;
+      try {
+        rec = Checkpoint.open(checkpointPath(t));
+      } catch (NoSuchFileException e) {
+        NoSuchFileException x = new NoSuchFileException(checkpointPath(t).toString(), null,
+            "the unfinished write " + part + " has no checkpoint, so nothing in it can be trusted;"
+                + " create with replaceUnfinished to start over");
+        x.initCause(e);
+        throw x;
+      }
       DataFile df = null;
       try {
         if (rec.droppedBytes() > 0) {
@@ -1000,7 +1009,15 @@ public final class ChunkWriter implements Closeable {
   @Override
   public String toString() {
     long c = ctl.get();
-    return "ChunkWriter[" + target + ", " + layout + ", phase " + phase(c) + ", " + count(c) + " writes in flight]";
+    String phase = switch (phase(c)) {
+      case OPEN -> "open";
+      case COMMITTING -> "committing";
+      case COMMITTED -> "committed";
+      case ABORTED -> "aborted";
+      case CLOSED -> "closed";
+      default -> "failed";
+    };
+    return "ChunkWriter[" + target + ", " + layout + ", " + phase + ", " + count(c) + " writes in flight]";
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1123,7 +1140,10 @@ public final class ChunkWriter implements Closeable {
   }
 
   /**
-   * Progress of a {@link ChunkWriter}: chunks and bytes written.
+   * Progress of a {@link ChunkWriter}: chunks and bytes written. The notifiers belong to the
+   * writer: read them and wait on them ({@code get}, {@code awaitAtLeast}, {@code whenAtLeast});
+   * advancing or ending them is not supported (the writer then stops reporting progress, its
+   * writes are unaffected).
    *
    * @param chunks the number of chunks written
    * @param bytes the number of payload bytes written
