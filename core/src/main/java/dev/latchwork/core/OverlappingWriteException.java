@@ -12,9 +12,13 @@ import java.io.IOException;
 public final class OverlappingWriteException extends IOException {
   private static final long serialVersionUID = 1L;
 
+  /** First byte of the rejected write, or -1. */
   private final long start;
+  /** One past the last byte of the rejected write, or -1. */
   private final long end;
+  /** First byte of the write in flight, or -1. */
   private final long conflictingStart;
+  /** One past the last byte of the write in flight, or -1. */
   private final long conflictingEnd;
 
   /**
@@ -48,22 +52,38 @@ public final class OverlappingWriteException extends IOException {
     this.conflictingEnd = conflictingEnd;
   }
 
-  /** Returns the first byte of the rejected write, or -1 if unknown. */
+  /**
+   * Returns the first byte of the rejected write.
+   *
+   * @return the first byte of the rejected write, or -1 if this exception was created from a message only
+   */
   public long start() {
     return start;
   }
 
-  /** Returns one past the last byte of the rejected write, or -1 if unknown. */
+  /**
+   * Returns one past the last byte of the rejected write.
+   *
+   * @return one past the last byte of the rejected write, or -1 if this exception was created from a message only
+   */
   public long end() {
     return end;
   }
 
-  /** Returns the first byte of the in-flight write it overlapped, or -1 if unknown. */
+  /**
+   * Returns the first byte of the in-flight write it overlapped.
+   *
+   * @return the first byte of the in-flight write it overlapped, or -1 if this exception was created from a message only
+   */
   public long conflictingStart() {
     return conflictingStart;
   }
 
-  /** Returns one past the last byte of the in-flight write it overlapped, or -1 if unknown. */
+  /**
+   * Returns one past the last byte of the in-flight write it overlapped.
+   *
+   * @return one past the last byte of the in-flight write it overlapped, or -1 if this exception was created from a message only
+   */
   public long conflictingEnd() {
     return conflictingEnd;
   }

@@ -82,8 +82,10 @@ public final class PositionalWriter implements Closeable {
    *
    * Channel generations. `generation` holds the current I/O channel. Every channel operation runs
    * in io(): check the caller's interrupt status, then call the channel. If the call throws
-   * ClosedByInterruptException, this caller was the one interrupted: rethrow (the JDK has set its
-   * status). If it throws another ClosedChannelException (AsynchronousCloseException, or plain
+   * ClosedByInterruptException and the caller's interrupt status is set, this caller was the one
+   * interrupted: rethrow. (With the status clear it is an interrupt the caller already consumed
+   * that closed a channel it entered later, possible since JDK 21: retried like the next case.)
+   * If it throws another ClosedChannelException (AsynchronousCloseException, or plain
    * ClosedChannelException for a channel already closed when the call began), some other thread's
    * interrupt closed the channel: unless this caller is interrupted too, get the successor
    * generation and retry. A generation's successor is a CompletableFuture installed by CAS, so
@@ -91,15 +93,17 @@ public final class PositionalWriter implements Closeable {
    * (interruptibly). If reopening fails, the failure goes to the threads that waited and the slot
    * is cleared, so a later operation tries again. A thread holding an old generation first looks
    * at `generation`: if that moved on it simply retries on the newer one, so old generations are
-   * never walked and become garbage. Retrying is safe: a positional write whose call failed with
-   * AsynchronousCloseException transferred no bytes (the JDK only reports a closure for a call
-   * that did not complete), and rewriting a range with its own bytes is harmless anyway.
+   * never walked and become garbage. Retrying is safe: the file position of each call is derived
+   * from the buffer's position, which the JDK advances exactly by the bytes transferred (even when
+   * the call then throws ClosedByInterruptException), and rewriting a range with its own bytes is
+   * harmless anyway.
    *
    * Why a closure seen inside an operation is always an interrupt's: the writer's own close()
    * closes the channel only after the in-flight count fell to zero, and no operation starts after
    * close() began. So close() never races with a reopen, and a reopen never revives a closed writer.
-   * The reopened channel is checked to be the same file by its file key (best effort: a path
-   * replaced twice between the two checks is not detected).
+   * The reopened channel is checked to be the same file by its file key (device and inode on
+   * Unix). Best effort: a path replaced between the open and the check, or replaced by a new file
+   * that reused the inode number of a deleted original, is not detected.
    *
    * In-flight count and close. `state` is 2 * (operations in flight) + (1 if closing). enter() adds
    * 2 by CAS unless the closing bit is set; exit() subtracts 2. Exactly one thread sees the state
@@ -160,6 +164,7 @@ public final class PositionalWriter implements Closeable {
   private final GroupCommit commit;
   private final LongAdder bytesWritten = new LongAdder();
   private final LongAdder reopens = new LongAdder();
+  private final LongAdder retries = new LongAdder();
   private final AtomicLong state = new AtomicLong();
   private final CountDownLatch terminated = new CountDownLatch(1);
   private volatile Generation generation;
@@ -302,15 +307,15 @@ public final class PositionalWriter implements Closeable {
       if (guard != null) {
         guard.register(position, position + length);
       }
+      int start = src.position();
       try {
-        long at = position;
         while (src.hasRemaining()) {
-          long from = at;
-          int n = io(channel -> channel.write(src, from));
-          bytesWritten.add(n);
-          at += n;
+          // The file position comes from the buffer's, on every attempt: a call that throws may
+          // still have advanced the buffer, and io() may retry this call.
+          io(channel -> channel.write(src, position + (src.position() - start)));
         }
       } finally {
+        bytesWritten.add(src.position() - start);
         if (guard != null) {
           guard.release(position);
         }
@@ -346,17 +351,13 @@ public final class PositionalWriter implements Closeable {
       if (!dst.hasRemaining()) {
         return 0;
       }
-      int total = 0;
-      long at = position;
+      int start = dst.position();
       while (dst.hasRemaining()) {
-        long from = at;
-        int n = io(channel -> channel.read(dst, from));
-        if (n < 0) {
+        if (io(channel -> channel.read(dst, position + (dst.position() - start))) < 0) {
           break;
         }
-        total += n;
-        at += n;
       }
+      int total = dst.position() - start;
       return total == 0 ? -1 : total;
     } finally {
       exit();
@@ -366,6 +367,7 @@ public final class PositionalWriter implements Closeable {
   /**
    * Returns the current size of the file.
    *
+   * @return the size of the file in bytes
    * @throws ClosedChannelException if the writer is closed
    * @throws IOException if an I/O error occurs or the caller is interrupted
    */
@@ -381,6 +383,7 @@ public final class PositionalWriter implements Closeable {
   /**
    * Truncates the file to {@code size} bytes if it is larger; does nothing otherwise.
    *
+   * @param size the new size, at least 0
    * @throws IllegalArgumentException if {@code size} is negative
    * @throws NonWritableChannelException if the writer was opened without {@code WRITE}
    * @throws ClosedChannelException if the writer is closed
@@ -401,7 +404,10 @@ public final class PositionalWriter implements Closeable {
 
   /**
    * Returns the number of bytes transferred to the file by {@link #write} so far, including those
-   * of writes that later failed. A sum over threads: exact when no write is in progress.
+   * a failed write transferred before it failed. Each write adds its bytes when it returns or
+   * fails, so the sum is exact when no write is in progress.
+   *
+   * @return the number of bytes written
    */
   public long bytesWritten() {
     return bytesWritten.sum();
@@ -416,13 +422,18 @@ public final class PositionalWriter implements Closeable {
    *     fsync is done either way
    * @throws IOException if the fsync covering this call failed, or an earlier fsync failed (the
    *     writer refuses to force from then on; the cause is the original failure)
-   * @throws InterruptedIOException if interrupted while waiting for another caller's fsync; the
-   *     interrupt status is then set. A caller running the fsync itself finishes it.
+   * @throws InterruptedIOException if the caller's interrupt status is set when it calls, or it is
+   *     interrupted while waiting for another caller's fsync; the interrupt status stays set. A
+   *     caller interrupted while running the fsync itself finishes it and returns normally, its
+   *     interrupt status set.
    * @throws ClosedChannelException if the writer is closed
    */
   public void force(boolean metaData) throws IOException {
     enter();
     try {
+      if (Thread.currentThread().isInterrupted()) {
+        throw new InterruptedIOException("interrupted before force() of " + file);
+      }
       commit.commit(() -> sync.sync(metaData));
     } finally {
       exit();
@@ -468,6 +479,11 @@ public final class PositionalWriter implements Closeable {
   /** Returns how many times an interrupt-closed channel was reopened (for tests). */
   long reopens() {
     return reopens.sum();
+  }
+
+  /** Returns how many channel calls were retried after another thread's interrupt (for tests). */
+  long retries() {
+    return retries.sum();
   }
 
   /** Returns whether close() has begun (for tests). */
@@ -528,7 +544,14 @@ public final class PositionalWriter implements Closeable {
       try {
         return call.call(g.channel);
       } catch (ClosedByInterruptException e) {
-        throw e;
+        if (Thread.currentThread().isInterrupted()) {
+          throw e;
+        }
+        // Not this call's interrupt: since JDK 21, Thread.interrupt sets the status before it
+        // looks up the channel the thread is blocked on, so an interrupt this thread already saw
+        // and cleared can close a channel it entered afterwards. Treat it as another's closure.
+        retries.increment();
+        g = successor(g);
       } catch (ClosedChannelException e) {
         // AsynchronousCloseException, or a channel already closed: another thread's interrupt.
         if (Thread.currentThread().isInterrupted()) {
@@ -536,6 +559,7 @@ public final class PositionalWriter implements Closeable {
           x.initCause(e);
           throw x;
         }
+        retries.increment();
         g = successor(g);
       }
     }

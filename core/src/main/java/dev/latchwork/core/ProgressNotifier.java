@@ -62,9 +62,10 @@ import java.util.concurrent.locks.LockSupport;
  * completion of a {@code whenAtLeast} future.
  *
  * <p><b>Progress:</b> the producer never waits for a consumer. With no waiters registered, {@code
- * advanceTo} and {@code add} are a compare-and-set loop plus two volatile reads: lock-free and
- * allocation-free. With waiters registered they also remove and unpark the reached waiters
- * (lock-free, never blocking), and futures from {@code whenAtLeast} are completed by a task of
+ * advanceTo} and {@code add} are a compare-and-set loop, a volatile read and (once the notifier
+ * has ever had waiters) an emptiness check of the waiter set: lock-free and allocation-free. With
+ * waiters registered they also remove and unpark the reached waiters (lock-free, never blocking),
+ * and futures from {@code whenAtLeast} are completed by a task of
  * {@link CompletableFuture#defaultExecutor()}, so a consumer's dependent actions never run in the
  * producer's thread. No method uses {@code synchronized}, so virtual threads do not pin.
  *
@@ -80,8 +81,8 @@ public final class ProgressNotifier {
    * slip in after termination, and the final value is exactly the value at the moment the sign bit
    * was set. The outcome (COMPLETED or the failure cause) is CAS'd into `outcome` first; every
    * terminal call, the losing ones too, then sets the sign bit, so once any terminal call has
-   * returned, advances throw. A reader that sees the sign bit sees the outcome (the write of
-   * outcome precedes the bit in the writer's program order; the bit is a volatile RMW).
+   * returned, advances throw. A reader that sees the sign bit sees the outcome: whoever set the
+   * bit either wrote outcome itself or read it in its failed CAS, before the (volatile) bit.
    *
    * Waiters. Each blocked awaitAtLeast and each pending whenAtLeast future is a Waiter node in a
    * ConcurrentSkipListSet ordered by (target, sequence), the sequence making nodes unique. The
@@ -92,7 +93,8 @@ public final class ProgressNotifier {
    *
    * Why no wake-up is lost (Dekker). The waiter inserts its node, performs a volatile write of
    * `published`, then re-reads state. The producer writes state (CAS / RMW), then reads
-   * `published`, then looks at the set. All four are volatile accesses, hence totally ordered
+   * `published`, then looks at the set (a terminal call does the same with its
+   * getAndBitwiseOr). All four are volatile accesses, hence totally ordered
    * (synchronization order). If the waiter's re-read does not see the producer's write, it
    * precedes that write, so the waiter's write of `published` precedes the producer's read of
    * `published` and synchronizes-with it (JLS 17.4.4: a volatile write synchronizes-with every

@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * operation found closed after its stack was taken is not reported.
  *
  * <p>Tracking: a watchdog only sees operations recorded as in flight, so while it runs, in-flight
- * tracking is on (operations entered before it started are not seen). Closing the last running
+ * tracking is on (an operation that entered while tracking was off, for example before the first
+ * watchdog started, is not seen). Closing the last running
  * watchdog restores tracking to what {@link Tracer#trackInFlight} or the system property asked
  * for. Several watchdogs may run at once, each reporting on its own.
  *
@@ -72,10 +73,13 @@ public final class StallWatchdog implements AutoCloseable {
    * registered afterwards: deregistration is final, so a span still registered after the capture
    * was in flight during all of it.
    *
-   * Stopping: close() counts down the stop latch (the scan loop's timed wait returns at once),
-   * interrupts the thread (only a listener can be blocked elsewhere) and joins it. A stray
-   * interrupt from someone else only makes the loop re-check the latch. Tracking is requested by
-   * start() and released by the first close(), exactly once per watchdog (closed flag).
+   * Stopping: close() counts down the stop latch (the scan loop's timed wait returns at once and
+   * the scan checks the latch before each report), interrupts the thread if it is inside the
+   * listener (only a listener can be blocked for long; interrupting a log call could break a
+   * channel-based appender) and joins it. If the listener has just returned, the interrupt lands
+   * before the loop re-checks the latch and is harmless. A stray interrupt from someone else
+   * only makes the loop re-check the latch. Tracking is requested by start() and released by the
+   * first close(), exactly once per watchdog (closed flag).
    */
 
   private static final AtomicInteger THREAD_NUMBERS = new AtomicInteger();
@@ -88,6 +92,8 @@ public final class StallWatchdog implements AutoCloseable {
   private final CountDownLatch stop = new CountDownLatch(1);
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread thread;
+  /** Whether the watchdog thread is calling the listener: close() interrupts only then. */
+  private volatile boolean inListener;
   /** Confined to the watchdog thread. */
   private final Map<Tracer.Span, Long> lastReported = new HashMap<>();
 
@@ -149,10 +155,12 @@ public final class StallWatchdog implements AutoCloseable {
   }
 
   /**
-   * Stops the watchdog: no report starts after this method returns, and, unless the calling
-   * thread is interrupted while waiting (its interrupt status is then set again and this method
-   * returns early) or is the watchdog thread itself (a listener closing its watchdog), the
-   * watchdog thread has ended when it returns. Calling it again does nothing.
+   * Stops the watchdog and waits for its thread to end; a listener running at that moment is
+   * interrupted. When this method returns normally, no report is in progress and none will
+   * follow. If the calling thread is interrupted while waiting, this method returns early with
+   * its interrupt status set, and the watchdog thread ends on its own after at most the report in
+   * progress. Called by a listener (on the watchdog thread), it returns at once and no report
+   * follows the current one. Calling it again does nothing.
    */
   @Override
   public void close() {
@@ -164,7 +172,9 @@ public final class StallWatchdog implements AutoCloseable {
     if (Thread.currentThread() == thread) {
       return;
     }
-    thread.interrupt();
+    if (inListener) {
+      thread.interrupt(); // only a listener can be blocked for long; never a log call
+    }
     try {
       thread.join();
     } catch (InterruptedException e) {
@@ -223,13 +233,18 @@ public final class StallWatchdog implements AutoCloseable {
 
   private void report(Stall stall) {
     log.warn(stall.toString());
+    inListener = true;
     try {
       listener.accept(stall);
     } catch (Throwable t) {
       if (t instanceof VirtualMachineError vmError) {
         throw vmError;
       }
-      log.warn("{}: listener threw; the watchdog carries on", thread.getName(), t);
+      if (stop.getCount() != 0) { // when closing, the failure is likely our interrupt
+        log.warn("{}: listener threw; the watchdog carries on", thread.getName(), t);
+      }
+    } finally {
+      inListener = false;
     }
   }
 

@@ -46,8 +46,8 @@ import org.slf4j.LoggerFactory;
  * component is written as the class's simple name, the instance number counts the tracers created
  * for that class from 1. The thread tag names the thread that entered the operation (in both
  * lines): {@code thread=<name> tid=<id>}; a virtual thread (JDK 21+) is tagged {@code
- * thread=virtual:<name> tid=<id>}, or {@code thread=virtual tid=<id>} if unnamed. {@code took} is in milliseconds, with three decimals below one millisecond and one
- * above. Whether DEBUG is enabled is decided once, at {@link #enter}: an operation whose ENTER was
+ * thread=virtual:<name> tid=<id>}, or {@code thread=virtual tid=<id>} if unnamed. {@code took} is
+ * in milliseconds, with three decimals below one millisecond and one above. Whether DEBUG is enabled is decided once, at {@link #enter}: an operation whose ENTER was
  * written gets its EXIT line (unless the logger's level was raised in between), one whose ENTER
  * was not written gets none. Values are formatted (by {@link String#valueOf(Object)}) only when a
  * line or a snapshot is built; ENTER and EXIT share one formatting, so each value's {@code
@@ -65,7 +65,7 @@ import org.slf4j.LoggerFactory;
  * <h2>Operations in flight</h2>
  *
  * While in-flight tracking is on ({@link #trackInFlight(boolean)}, the system property {@code
- * latchwork.trace.inflight=true} read once when the tracer classes initialise, or a running
+ * latchwork.trace.inflight=true}, read once when tracking is first consulted, or a running
  * {@link StallWatchdog}), every operation that enters is recorded until it closes, and {@link
  * #inFlight()} returns them, for all components. A snapshot contains every operation whose {@code
  * enter} returned before the snapshot began and whose {@code close} did not begin before the

@@ -283,6 +283,21 @@ class BroadcastLatchTest {
     }
   }
 
+  @Test
+  void aWaiterArrivingAsTheLatchOpensIsNeverMissed() throws Exception {
+    // One open, one arriving waiter of each kind, nothing afterwards that could rescue a waiter
+    // the open missed: a lost wake-up hangs and fails the race.
+    try (Races races = new Races(3)) {
+      for (int i = 0; i < 10_000; i++) {
+        BroadcastLatch latch = new BroadcastLatch();
+        AtomicReference<CompletableFuture<Void>> future = new AtomicReference<>();
+        races.run(List.of(latch::open, latch::await, () -> future.set(latch.toFuture())));
+        assertThat(future.get().get(30, TimeUnit.SECONDS)).isNull();
+        assertThat(latch.queueLength()).isZero();
+      }
+    }
+  }
+
   /** Awaits in a randomly chosen way and checks the outcome against the latch's. */
   private static void awaitOneWayAndCheck(BroadcastLatch latch, Throwable cause) throws Exception {
     Throwable thrown = null;
@@ -359,5 +374,20 @@ class BroadcastLatchTest {
 
     // 200,000 awaits: anything per call would be >= 200,000 bytes; allow the measurement's own.
     assertThat(allocated).isLessThan(10_000L);
+    // Positive control: the same measurement sees the exceptions that awaits on a failed latch
+    // allocate, so the zero above is not the measurement failing to see anything.
+    BroadcastLatch failed = new BroadcastLatch();
+    failed.fail(new IOException("control"));
+    long control =
+        Measure.bytesAllocatedBy(() -> {
+          for (int i = 0; i < 1_000; i++) {
+            try {
+              failed.await();
+            } catch (SignalFailedException expected) {
+              // allocated on purpose
+            }
+          }
+        });
+    assertThat(control).isGreaterThan(16_000L);
   }
 }

@@ -8,7 +8,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 
-/** A FileChannel that delegates to a real one, except for the positional write, which a test scripts. */
+/** A FileChannel delegating to a real one, except for the positional write, which is scripted. */
 final class ChannelDouble extends FileChannel {
   /** The scripted positional write. */
   interface Write {
@@ -17,10 +17,17 @@ final class ChannelDouble extends FileChannel {
 
   private final FileChannel real;
   private final Write write;
+  private final Runnable onClose;
 
-  ChannelDouble(FileChannel real, Write write) {
+  ChannelDouble(FileChannel real, Write write, Runnable onClose) {
     this.real = real;
     this.write = write;
+    this.onClose = onClose;
+  }
+
+  /** Whether the real channel behind this double is open. */
+  boolean realIsOpen() {
+    return real.isOpen();
   }
 
   @Override
@@ -107,6 +114,7 @@ final class ChannelDouble extends FileChannel {
 
   @Override
   protected void implCloseChannel() throws IOException {
+    onClose.run();
     real.close();
   }
 }

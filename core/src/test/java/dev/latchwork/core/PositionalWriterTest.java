@@ -9,8 +9,10 @@ import static java.nio.file.StandardOpenOption.WRITE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
 import java.nio.channels.NonWritableChannelException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -151,12 +154,12 @@ class PositionalWriterTest {
   @Test
   void defaultOptionsCreateTheFileAndStandardOptionsAreUsedAsGivenPlusRead() throws Exception {
     Path file = dir.resolve("f");
-    ScriptedOpener opener = ScriptedOpener.writes(java.nio.channels.FileChannel::write);
+    ScriptedOpener opener = ScriptedOpener.writes(FileChannel::write);
     try (PositionalWriter writer =
         PositionalWriter.open(opener, file, PositionalWriter.Option.REJECT_OVERLAPS)) {
       writer.write(bytes("hello"), 0);
     }
-    assertThat(opener.channelOptions).containsExactly(java.util.Set.of(CREATE, READ, WRITE));
+    assertThat(opener.channelOptions).containsExactly(Set.of(CREATE, READ, WRITE));
     assertThat(Files.readString(file)).isEqualTo("hello");
 
     try (PositionalWriter writer = PositionalWriter.open(file, WRITE, TRUNCATE_EXISTING)) {
@@ -246,7 +249,8 @@ class PositionalWriterTest {
     writer.close();
     writer.close();
     assertThat(writer.toString()).contains("closed");
-    assertThatThrownBy(() -> writer.write(bytes("x"), 0)).isInstanceOf(ClosedChannelException.class);
+    assertThatThrownBy(() -> writer.write(bytes("x"), 0))
+        .isInstanceOf(ClosedChannelException.class);
     assertThatThrownBy(() -> writer.write(ByteBuffer.allocate(0), 0))
         .isInstanceOf(ClosedChannelException.class);
     assertThatThrownBy(() -> writer.read(ByteBuffer.allocate(1), 0))
@@ -259,19 +263,23 @@ class PositionalWriterTest {
 
   @Test
   void anAlreadyInterruptedCallerFailsFastWithoutClosingTheChannelForOthers() throws Exception {
-    ScriptedOpener opener = ScriptedOpener.writes(java.nio.channels.FileChannel::write);
+    ScriptedOpener opener = ScriptedOpener.writes(FileChannel::write);
     try (PositionalWriter writer = PositionalWriter.open(opener, dir.resolve("f"))) {
       Thread.currentThread().interrupt();
       try {
         assertThatThrownBy(() -> writer.write(bytes("x"), 0))
-            .isInstanceOf(java.io.InterruptedIOException.class);
+            .isInstanceOf(InterruptedIOException.class);
         assertThat(Thread.currentThread().isInterrupted()).as("interrupt status kept").isTrue();
         assertThatThrownBy(() -> writer.read(ByteBuffer.allocate(1), 0))
-            .isInstanceOf(java.io.InterruptedIOException.class);
+            .isInstanceOf(InterruptedIOException.class);
+        assertThatThrownBy(() -> writer.force(true))
+            .isInstanceOf(InterruptedIOException.class);
+        assertThatThrownBy(writer::size).isInstanceOf(InterruptedIOException.class);
+        assertThat(Thread.currentThread().isInterrupted()).isTrue();
       } finally {
         assertThat(Thread.interrupted()).isTrue();
       }
-      assertThat(opener.channels.get(0).isOpen()).isTrue();
+      assertThat(opener.channels.get(0).realIsOpen()).isTrue();
       writer.write(bytes("y"), 0);
       assertThat(writer.reopens()).isZero();
       assertThat(writer.bytesWritten()).isEqualTo(1);

@@ -338,6 +338,49 @@ class ProgressNotifierTest {
   }
 
   @Test
+  void aWhenAtLeastFutureThatTimesOutRemovesItsRegistration() {
+    ProgressNotifier notifier = new ProgressNotifier();
+    CompletableFuture<Long> future = notifier.whenAtLeast(1).orTimeout(1, TimeUnit.MILLISECONDS);
+
+    assertThatThrownBy(future::join).hasCauseInstanceOf(TimeoutException.class);
+    Races.until(() -> notifier.waiterCount() == 0, "the timed-out future is unregistered");
+    assertThat(notifier.add(1)).isEqualTo(1);
+    assertThat(notifier.wakeUpCount()).isZero();
+  }
+
+  @Test
+  void concurrentProducersKeepTheMaximumAndWakeEveryReachedWaiter() throws Exception {
+    try (Races races = new Races(4)) {
+      for (int i = 0; i < 2_000; i++) {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        ProgressNotifier notifier = new ProgressNotifier();
+        long a = 1 + random.nextInt(50);
+        long b = 1 + random.nextInt(50);
+        long max = Math.max(a, b);
+        long targetOne = 1 + random.nextInt((int) max);
+        long targetTwo = 1 + random.nextInt((int) max);
+        AtomicLong seenOne = new AtomicLong();
+        AtomicLong seenTwo = new AtomicLong();
+        races.run(List.of(
+            () -> {
+              for (long v = 1; v <= a; v += 3) {
+                notifier.advanceTo(v);
+              }
+              notifier.advanceTo(a);
+            },
+            () -> notifier.advanceTo(b),
+            () -> seenOne.set(notifier.awaitAtLeast(targetOne)),
+            () -> seenTwo.set(notifier.whenAtLeast(targetTwo).get(30, TimeUnit.SECONDS))));
+
+        assertThat(notifier.get()).isEqualTo(max);
+        assertThat(seenOne.get()).isBetween(targetOne, max);
+        assertThat(seenTwo.get()).isBetween(targetTwo, max);
+        assertThat(notifier.waiterCount()).isZero();
+      }
+    }
+  }
+
+  @Test
   void theProducerDoesNotWaitForASlowDependentOfAFuture() throws Exception {
     ProgressNotifier notifier = new ProgressNotifier();
     CountDownLatch release = new CountDownLatch(1);
@@ -436,6 +479,15 @@ class ProgressNotifierTest {
 
     // 400,000 advances: anything per call would be >= 400,000 bytes; allow the measurement's own.
     assertThat(allocated).isLessThan(10_000L);
+    // Positive control: the same measurement sees what a registering waiter allocates.
+    long control =
+        Measure.bytesAllocatedBy(() -> {
+          for (int i = 0; i < 1_000; i++) {
+            CompletableFuture<Long> pending = hadWaiters.whenAtLeast(Long.MAX_VALUE);
+            assertThat(pending.cancel(false)).isTrue();
+          }
+        });
+    assertThat(control).isGreaterThan(16_000L);
     assertThat(neverWaited.get()).isEqualTo(600_000L);
   }
 
@@ -474,6 +526,26 @@ class ProgressNotifierTest {
           awaitOneWayAndCheck(notifier, target[0], steps, ending, cause);
         }
         assertThat(notifier.waiterCount()).isZero();
+      }
+    }
+  }
+
+  @Test
+  void aWaiterArrivingAsTheOnlyAdvanceLandsIsNeverMissed() throws Exception {
+    // The narrowest race: one advance, one waiter for exactly that value, nothing afterwards that
+    // could wake a waiter the advance missed. A lost wake-up hangs the waiter and fails the race.
+    // (Checked against a check-then-register mutant of awaitAtLeast: this test catches it.)
+    try (Races races = new Races(3)) {
+      for (int i = 0; i < 20_000; i++) {
+        ProgressNotifier notifier = new ProgressNotifier();
+        AtomicLong seen = new AtomicLong();
+        AtomicReference<CompletableFuture<Long>> future = new AtomicReference<>();
+        races.run(List.of(
+            () -> notifier.advanceTo(1),
+            () -> seen.set(notifier.awaitAtLeast(1)),
+            () -> future.set(notifier.whenAtLeast(1))));
+        assertThat(seen.get()).isEqualTo(1);
+        assertThat(future.get().get(30, TimeUnit.SECONDS)).isEqualTo(1);
       }
     }
   }

@@ -21,6 +21,7 @@ final class ScriptedOpener implements FileOpener {
 
   private final ChannelDouble.Write write;
   private final Sync sync;
+  private volatile Runnable onChannelClose = () -> { };
   final AtomicInteger fsyncs = new AtomicInteger();
   final List<Set<OpenOption>> channelOptions = new CopyOnWriteArrayList<>();
   final List<ChannelDouble> channels = new CopyOnWriteArrayList<>();
@@ -38,10 +39,17 @@ final class ScriptedOpener implements FileOpener {
     return new ScriptedOpener(FileChannel::write, sync);
   }
 
+  /** Runs {@code action} whenever a channel opened from now on is closed. */
+  ScriptedOpener onChannelClose(Runnable action) {
+    this.onChannelClose = action;
+    return this;
+  }
+
   @Override
   public FileChannel openChannel(Path file, Set<OpenOption> options) throws IOException {
     channelOptions.add(options);
-    ChannelDouble channel = new ChannelDouble(FileChannel.open(file, options), write);
+    ChannelDouble channel =
+        new ChannelDouble(FileChannel.open(file, options), write, onChannelClose);
     channels.add(channel);
     return channel;
   }

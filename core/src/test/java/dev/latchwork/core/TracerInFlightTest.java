@@ -9,12 +9,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -135,41 +131,12 @@ class TracerInFlightTest {
     AtomicLongArray entered = filled(workers);
     AtomicLongArray closing = filled(workers);
     AtomicLongArray closed = filled(workers);
-    AtomicBoolean done = new AtomicBoolean();
-    CyclicBarrier start = new CyclicBarrier(workers + 1);
-    ExecutorService pool = Executors.newFixedThreadPool(workers + 1);
-    try {
-      List<Future<?>> futures = new ArrayList<>();
-      for (int w = 0; w < workers; w++) {
-        int me = w;
-        futures.add(
-            pool.submit(
-                () -> {
-                  start.await();
-                  runWorker(me, tracers[me], operationsPerWorker, entered, closing, closed);
-                  return null;
-                }));
-      }
-      Future<Integer> snapshots =
-          pool.submit(
-              () -> {
-                start.await();
-                int taken = 0;
-                while (!done.get()) {
-                  checkSnapshot(tracers, entered, closing, closed);
-                  taken++;
-                }
-                return taken;
-              });
-      for (Future<?> f : futures) {
-        f.get();
-      }
-      done.set(true);
-      assertThat(snapshots.get()).isPositive();
-    } finally {
-      done.set(true);
-      pool.shutdownNow();
-    }
+    int snapshots =
+        whileWorkersRun(
+            workers,
+            me -> runWorker(me, tracers[me], operationsPerWorker, entered, closing, closed),
+            () -> checkSnapshot(tracers, entered, closing, closed));
+    assertThat(snapshots).isPositive();
     for (Tracer tracer : tracers) {
       assertThat(ofTracer(Tracer.inFlight(), tracer)).isEmpty();
     }
@@ -235,6 +202,38 @@ class TracerInFlightTest {
   }
 
   @Test
+  void togglingTrackingWhileOperationsRunNeverLeaksARecordedOperation() throws Exception {
+    int workers = 3;
+    int operationsPerWorker = 20_000;
+    Tracer[] tracers = new Tracer[workers];
+    for (int w = 0; w < workers; w++) {
+      tracers[w] = Tracer.forInstance(Racer.class, quiet);
+    }
+    AtomicInteger flips = new AtomicInteger();
+    whileWorkersRun(
+        workers,
+        me -> {
+          ThreadLocalRandom random = ThreadLocalRandom.current();
+          java.util.ArrayDeque<Tracer.Span> open = new java.util.ArrayDeque<>();
+          for (long n = 0; n < operationsPerWorker; n++) {
+            open.addLast(tracers[me].enter("op", "n", n));
+            while (!open.isEmpty() && (open.size() > 3 || random.nextBoolean())) {
+              open.removeFirst().close();
+            }
+          }
+          while (!open.isEmpty()) {
+            open.removeFirst().close();
+          }
+        },
+        () -> Tracer.trackInFlight(flips.getAndIncrement() % 2 == 0));
+    assertThat(flips.get()).isPositive();
+    Tracer.trackInFlight(false);
+    for (Tracer tracer : tracers) {
+      assertThat(ofTracer(Tracer.inFlight(), tracer)).isEmpty();
+    }
+  }
+
+  @Test
   void systemPropertyTurnsTrackingOnWhenTheRegistryInitialises() throws Exception {
     URL classes = InFlightRegistry.class.getProtectionDomain().getCodeSource().getLocation();
     String key = "latchwork.trace.inflight";
@@ -264,6 +263,45 @@ class TracerInFlightTest {
       isEnabled.setAccessible(true);
       return (Boolean) isEnabled.invoke(null);
     }
+  }
+
+  /** The body of one worker, given its index. */
+  @FunctionalInterface
+  interface Worker {
+    void run(int index) throws Exception;
+  }
+
+  /**
+   * Starts {@code workers} workers and one observer together; the observer runs {@code
+   * observation} over and over until every worker has finished. Returns how many observations
+   * ran; rethrows the first failure.
+   */
+  static int whileWorkersRun(int workers, Worker worker, Runnable observation) throws Exception {
+    AtomicInteger running = new AtomicInteger(workers);
+    AtomicInteger observations = new AtomicInteger();
+    List<Races.Action> actions = new ArrayList<>();
+    for (int w = 0; w < workers; w++) {
+      int index = w;
+      actions.add(
+          () -> {
+            try {
+              worker.run(index);
+            } finally {
+              running.decrementAndGet();
+            }
+          });
+    }
+    actions.add(
+        () -> {
+          while (running.get() > 0) {
+            observation.run();
+            observations.incrementAndGet();
+          }
+        });
+    try (Races races = new Races(workers + 1)) {
+      races.run(actions);
+    }
+    return observations.get();
   }
 
   private static AtomicLongArray filled(int length) {

@@ -11,10 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -227,30 +223,19 @@ class TracerTest {
     int threads = 4;
     int perThread = 2_000;
     Set<Integer> numbers = ConcurrentHashMap.newKeySet();
-    CyclicBarrier start = new CyclicBarrier(threads);
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try {
-      List<Future<?>> futures = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        futures.add(
-            pool.submit(
-                () -> {
-                  start.await();
-                  for (int i = 0; i < perThread; i++) {
-                    numbers.add(Tracer.forInstance(NumberedConcurrently.class, log).instance());
-                  }
-                  return null;
-                }));
-      }
-      for (Future<?> f : futures) {
-        f.get();
-      }
-    } finally {
-      pool.shutdownNow();
-    }
-    assertThat(numbers).hasSize(threads * perThread);
+    TracerInFlightTest.whileWorkersRun(
+        threads,
+        index -> {
+          for (int i = 0; i < perThread; i++) {
+            numbers.add(Tracer.forInstance(NumberedConcurrently.class, log).instance());
+          }
+        },
+        () -> numbers.add(Tracer.forInstance(NumberedConcurrently.class, log).instance()));
+    int created = Tracer.forInstance(NumberedConcurrently.class, log).instance() - 1;
+    assertThat(created).isGreaterThanOrEqualTo(threads * perThread);
+    assertThat(numbers).hasSize(created);
     assertThat(numbers.stream().mapToInt(Integer::intValue).min()).hasValue(1);
-    assertThat(numbers.stream().mapToInt(Integer::intValue).max()).hasValue(threads * perThread);
+    assertThat(numbers.stream().mapToInt(Integer::intValue).max()).hasValue(created);
   }
 
   @Test

@@ -1,0 +1,28 @@
+package dev.latchwork.fetch;
+
+/**
+ * A snapshot of a {@link FetchStore}'s download.
+ *
+ * <p>The components are read one after another without a lock, so a snapshot taken while the
+ * download runs is not atomic across components (a part may be counted as done and still appear in
+ * flight); each component on its own is a value it had during the call.
+ *
+ * @param bytesPresent bytes of completed parts, readable without waiting
+ * @param size the object's size
+ * @param partsDone parts completely written to the temp file
+ * @param partsInFlight parts being fetched right now
+ * @param retries failed attempts that were retried, summed over all parts
+ */
+public record FetchProgress(
+    long bytesPresent, long size, int partsDone, int partsInFlight, long retries) {
+
+  /** Returns true when every byte of the object is present. */
+  public boolean isComplete() {
+    return bytesPresent == size;
+  }
+
+  /** Returns {@code bytesPresent / size}, or 1 for an empty object. */
+  public double fraction() {
+    return size == 0 ? 1.0 : (double) bytesPresent / size;
+  }
+}

@@ -1,0 +1,90 @@
+package dev.latchwork.fetch;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Objects;
+
+/**
+ * A remote (or local) object that can be read by byte range: the service provider interface of
+ * {@link FetchStore}.
+ *
+ * <p>A store first calls {@link #describe()} once to learn the object's size and version, then
+ * calls {@link #open(ObjectInfo, long, long)} any number of times, from several threads at once,
+ * each call naming the description it got, so that every range comes from that version of the
+ * object. A source that can tell the object changed (an HTTP {@code 412}, a different size or
+ * ETag) must fail with a {@link RangeSourceException} of kind
+ * {@link RangeSourceException.Kind#VERSION_CHANGED VERSION_CHANGED} instead of serving bytes of
+ * another version.
+ *
+ * <p>Failure classification: a {@link RangeSourceException} says whether retrying can help
+ * ({@link RangeSourceException#isRetryable()}); any other {@code IOException} (connection reset,
+ * timeout, early end of stream) is treated as transient and retried by the store according to its
+ * {@link RetryPolicy}, resuming from the bytes already received.
+ *
+ * <p>Cancellation: the store aborts a fetch in flight by closing the stream returned by {@code
+ * open} from another thread. Implementations must make a read blocked in that stream return
+ * promptly (with {@code -1} or an {@code IOException}) when the stream is closed, as sockets,
+ * {@code FileChannel} streams and {@code java.net.http} body streams do. {@code open} itself should
+ * return without waiting for the remote side (send the request, wait for the answer on the first
+ * read, as {@link HttpRangeSource} does): a store cannot abort an {@code open} call in progress,
+ * only the stream it returns.
+ *
+ * <p>Implementations must be safe for concurrent use by multiple threads.
+ */
+public interface RangeSource {
+
+  /**
+   * Describes the object: its size and, if the source has one, a version tag.
+   *
+   * @return the description that later {@link #open} calls are pinned to
+   * @throws IOException if the object cannot be described (not found, not reachable, ...)
+   */
+  ObjectInfo describe() throws IOException;
+
+  /**
+   * Opens the bytes {@code [start, end)} of the version {@code object} describes.
+   *
+   * <p>The returned stream yields exactly {@code end - start} bytes, or fewer if the transfer is
+   * cut short (the store detects a short body and retries the rest). Closing it releases the
+   * underlying connection or file without reading the rest of the range.
+   *
+   * @param object the description returned by {@link #describe()}
+   * @param start first byte, inclusive, {@code 0 <= start < end}
+   * @param end last byte, exclusive, {@code end <= object.size()}
+   * @return a stream of the range's bytes
+   * @throws RangeSourceException if the source refuses the range, in particular with kind
+   *     {@code VERSION_CHANGED} when the object is no longer the described version
+   * @throws IOException on any other failure, treated as transient
+   */
+  InputStream open(ObjectInfo object, long start, long end) throws IOException;
+
+  /**
+   * What {@link #describe()} learned about an object.
+   *
+   * @param size the object's size in bytes, {@code >= 0}
+   * @param versionTag an opaque version identifier (an HTTP ETag, a modification stamp), or
+   *     {@code null} when the source has none
+   */
+  record ObjectInfo(long size, String versionTag) {
+    /**
+     * Validates the description.
+     *
+     * @throws IllegalArgumentException if {@code size} is negative
+     */
+    public ObjectInfo {
+      if (size < 0) {
+        throw new IllegalArgumentException("object size must not be negative: " + size);
+      }
+    }
+
+    /** Checks a range request against this description, as every {@code open} must. */
+    static void checkRange(ObjectInfo object, long start, long end) {
+      Objects.requireNonNull(object, "object");
+      if (start < 0 || end <= start || end > object.size()) {
+        throw new IllegalArgumentException(
+            "range [" + start + ", " + end + ") is not a non-empty range within [0, "
+                + object.size() + ")");
+      }
+    }
+  }
+}

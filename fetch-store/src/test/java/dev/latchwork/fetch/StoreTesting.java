@@ -1,0 +1,37 @@
+package dev.latchwork.fetch;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** Helpers shared by the store tests. */
+final class StoreTesting {
+  private StoreTesting() {}
+
+  /** Retries quickly: tests inject a Backoff that does not sleep anyway. */
+  static final RetryPolicy FAST =
+      new RetryPolicy(5, Duration.ofMillis(100), Duration.ofSeconds(5), 0);
+
+  /** A backoff that records the delays it was asked for and returns at once. */
+  static final class RecordingBackoff implements FetchStore.Backoff {
+    final List<Duration> delays = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void pause(Duration delay, dev.latchwork.core.BroadcastLatch stop) {
+      delays.add(delay);
+    }
+  }
+
+  /** Waits (without sleeping) until {@code t} is parked or has ended. */
+  static void awaitParked(Thread t) {
+    for (;;) {
+      Thread.State state = t.getState();
+      if (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING
+          || state == Thread.State.TERMINATED) {
+        return;
+      }
+      Thread.onSpinWait();
+      Thread.yield();
+    }
+  }
+}

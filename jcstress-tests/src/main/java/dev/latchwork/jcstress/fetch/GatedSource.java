@@ -1,0 +1,106 @@
+package dev.latchwork.jcstress.fetch;
+
+import dev.latchwork.fetch.FetchStore;
+import dev.latchwork.fetch.RangeSource;
+import dev.latchwork.fetch.RangeSourceException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * A tiny in-memory {@link RangeSource} for the fetch-store harnesses: every stream holds its first
+ * read until the gate completes (normally: serve the bytes; exceptionally: fail permanently) or
+ * the stream is closed. Only the public API of the fetch store is used.
+ */
+final class GatedSource implements RangeSource {
+  static final int SIZE = 64;
+  private static final byte[] DATA = new byte[SIZE];
+
+  /** Fetch threads shared by every harness state (daemon, so they never keep the VM alive). */
+  static final ExecutorService FETCHERS = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "jcstress-fetch");
+    t.setDaemon(true);
+    return t;
+  });
+
+  /** One directory for every state's temp file; each store deletes its own file. */
+  static final Path TEMP_DIR;
+
+  static {
+    for (int i = 0; i < SIZE; i++) {
+      DATA[i] = (byte) i;
+    }
+    try {
+      TEMP_DIR = Files.createTempDirectory("latchwork-jcstress-fetch");
+      TEMP_DIR.toFile().deleteOnExit();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  final CompletableFuture<Void> gate = new CompletableFuture<>();
+
+  /** Opens a store of one part over a new gated source. */
+  static FetchStore openStore(GatedSource source) {
+    try {
+      return FetchStore.builder(source).tempDirectory(TEMP_DIR).partSize(SIZE).parallelism(1)
+          .executor(FETCHERS).open();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public ObjectInfo describe() {
+    return new ObjectInfo(SIZE, "v1");
+  }
+
+  @Override
+  public InputStream open(ObjectInfo object, long start, long end) {
+    return new InputStream() {
+      private final CompletableFuture<Void> closed = new CompletableFuture<>();
+      private long position = start;
+
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        try {
+          CompletableFuture.anyOf(gate, closed).get();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("interrupted at the gate");
+        } catch (ExecutionException e) {
+          throw new RangeSourceException(RangeSourceException.Kind.PERMANENT, "gate failed",
+              e.getCause());
+        }
+        if (closed.isDone()) {
+          throw new IOException("stream closed");
+        }
+        if (position >= end) {
+          return -1;
+        }
+        int n = (int) Math.min(len, end - position);
+        System.arraycopy(DATA, (int) position, b, off, n);
+        position += n;
+        return n;
+      }
+
+      @Override
+      public void close() {
+        closed.complete(null);
+      }
+    };
+  }
+}

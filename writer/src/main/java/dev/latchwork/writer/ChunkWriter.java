@@ -1,0 +1,1197 @@
+package dev.latchwork.writer;
+
+import dev.latchwork.core.BroadcastLatch;
+import dev.latchwork.core.ProgressNotifier;
+import dev.latchwork.core.SignalFailedException;
+import dev.latchwork.core.Tracer;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes one file from fixed-size chunks that any number of threads write in any order, straight
+ * to their positions and without a writer-wide lock, and publishes it all-or-nothing.
+ *
+ * <p>The chunks go into a temporary file beside the target ({@code .<name>.lwpart}, owner-only
+ * permissions where the file system supports POSIX permissions), with a checkpoint
+ * ({@code .<name>.lwckpt}) that records which chunks are durable. {@link #commit()} finalizes
+ * exactly once: it checks that every chunk is present, writes the footer and header of a {@link
+ * ChunkLayout.Format#FRAMED FRAMED} file (the whole-payload CRC32C is combined from the per-chunk
+ * CRCs, no data is read back), forces the file, renames it atomically onto the target and forces
+ * the directory. Until then the target path holds whatever it held before; it never holds a
+ * partial file.
+ *
+ * <pre>{@code
+ * ChunkLayout layout = ChunkLayout.framed(1 << 20, totalBytes);
+ * ChunkWriter writer = ChunkWriter.create(target, layout);
+ * // from any number of worker threads, in any order:
+ * writer.write(index, chunkBytes);
+ * // then, from any thread (or with Options.autoCommit(true), automatically):
+ * writer.commit();
+ * }</pre>
+ *
+ * <p><b>Crash recovery.</b> Checkpoints are taken by group commit: periodically (see {@link
+ * Options#checkpointInterval}), after a number of chunks ({@link Options#checkpointEveryChunks})
+ * and on demand ({@link #checkpoint()}), the data file is forced once and the chunks whose writes
+ * had returned before that force are appended to the checkpoint, which is then forced. A chunk is
+ * never recorded before its bytes are durable. After a crash, {@link #resume(Path, Options)}
+ * reopens the write; {@link #missingChunks()} says which chunks to write again.
+ *
+ * <p><b>Ending a writer.</b> Every writer ends with {@link #commit()}, {@link #abort()} (deletes
+ * the temporary files) or {@link #close()} (keeps them, resumable). A commit that fails on I/O is
+ * terminal but keeps the temporary files, so the write can be resumed once the cause is fixed, or
+ * aborted.
+ *
+ * <p><b>Memory consistency effects.</b> Actions in a thread before a {@link #write} that returns
+ * normally happen-before the finalization of the commit; the finalization happens-before {@link
+ * #commit()} returns in every thread that calls it, and before {@link #progress()} completes.
+ * Actions before {@link #abort()} begins deleting files happen-after every write that was in
+ * flight when it was called.
+ *
+ * <p>Every public operation is traced with {@link Tracer} (component {@code ChunkWriter}).
+ */
+public final class ChunkWriter implements Closeable {
+  /*
+   * Implementation notes.
+   *
+   * Per-chunk state lives in one AtomicLongArray slot: state in the high 32 bits (EMPTY, CLAIMED,
+   * WRITTEN, RECORDED), the chunk's CRC32C in the low 32 bits. A writer computes the CRC first and
+   * claims the slot with one CAS EMPTY -> CLAIMED|crc, so a second write of the index fails (or,
+   * with verifyDuplicates, is compared by CRC) before a byte is written; the claim publishes the
+   * CRC with it. After the pwrite the slot becomes WRITTEN; a failed pwrite puts it back to EMPTY,
+   * so the chunk is simply missing again and can be retried.
+   *
+   * Writer lifecycle and in-flight writes share one AtomicLong, ctl: phase in the bits from 48 up,
+   * number of writes in flight below. A write enters by a CAS that increments the count only while
+   * the phase is OPEN, and leaves by a decrement. commit/abort/close move the phase away from OPEN
+   * with a CAS that keeps the count, so after that CAS no write can enter, and whoever brings the
+   * count to zero under the new phase - the thread that made the CAS if it saw zero, else the
+   * last write to leave - runs the phase's action (finalize, delete, release). Exactly one thread
+   * sees zero under a given phase, so the action runs exactly once, and nobody waits for a write
+   * in flight: there is no lock, and nothing blocks while I/O is running except the callers who
+   * wait for the action's outcome on a BroadcastLatch, interruptibly. The decrement of the last
+   * write is a release that the acting thread acquires, so every returned write happens-before
+   * the action.
+   *
+   * A commit attempt is published in `attempt` (CAS null -> attempt) before the phase CAS, so
+   * concurrent commit() callers join the same attempt and get the same outcome. If the attempt
+   * finds chunks missing (a write in flight failed), the phase goes back to OPEN and the attempt is
+   * cleared: the writer stays usable. A successful or I/O-failed attempt stays in `attempt`
+   * forever, and later commit() calls return its outcome.
+   *
+   * Checkpoint rounds are single-flight through `round` (CAS null -> round). A round scans for
+   * WRITTEN slots first, then forces the data file, then appends those records, so every recorded
+   * chunk's write returned before the force began. A round that races commit/abort/close may find
+   * its channels closed; it then ends quietly, since the writer no longer needs a checkpoint.
+   * Background rounds run on one shared daemon thread.
+   */
+
+  private static final Logger LOG = LoggerFactory.getLogger(ChunkWriter.class);
+
+  static final String PART_SUFFIX = ".lwpart";
+  static final String CHECKPOINT_SUFFIX = ".lwckpt";
+
+  private static final int OPEN = 0;
+  private static final int COMMITTING = 1;
+  private static final int COMMITTED = 2;
+  private static final int ABORTED = 3;
+  private static final int CLOSED = 4;
+  private static final int FAILED = 5;
+  private static final int PHASE_SHIFT = 48;
+  private static final long COUNT_MASK = (1L << PHASE_SHIFT) - 1;
+
+  private static final long EMPTY = 0;
+  private static final long CLAIMED = 1;
+  private static final long WRITTEN = 2;
+  private static final long RECORDED = 3;
+
+  private final Path target;
+  private final Path part;
+  private final ChunkLayout layout;
+  private final Options options;
+  private final Tracer tracer;
+  private final DataFile data;
+  private final Checkpoint checkpoint;
+  private final int chunkCount;
+  private final AtomicLongArray slots;
+  private final AtomicLong ctl = new AtomicLong();
+  private final AtomicLong landed = new AtomicLong();
+  private final AtomicLong sinceCheckpoint = new AtomicLong();
+  private final AtomicBoolean backgroundQueued = new AtomicBoolean();
+  private final AtomicReference<Attempt> attempt = new AtomicReference<>();
+  private final AtomicReference<Round> round = new AtomicReference<>();
+  private final AtomicLong roundIds = new AtomicLong();
+  private final BroadcastLatch released = new BroadcastLatch();
+  private final AtomicInteger finalizations = new AtomicInteger();
+  private final Progress progress;
+  private volatile ScheduledFuture<?> periodic;
+
+  private ChunkWriter(
+      Path target,
+      ChunkLayout layout,
+      Options options,
+      Tracer tracer,
+      DataFile data,
+      Checkpoint checkpoint,
+      Map<Long, Integer> recorded) {
+    this.target = target;
+    this.part = partPath(target);
+    this.layout = layout;
+    this.options = options;
+    this.tracer = tracer;
+    this.data = data;
+    this.checkpoint = checkpoint;
+    this.chunkCount = (int) layout.chunkCount();
+    this.slots = new AtomicLongArray(chunkCount);
+    long bytes = 0;
+    for (Map.Entry<Long, Integer> e : recorded.entrySet()) {
+      int i = e.getKey().intValue();
+      slots.set(i, slot(RECORDED, e.getValue()));
+      bytes += layout.chunkLength(i);
+    }
+    landed.set(recorded.size());
+    this.progress = new Progress(new ProgressNotifier(recorded.size()), new ProgressNotifier(bytes));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Opening
+
+  /** Creates a writer with {@link Options#defaults()}; see {@link #create(Path, ChunkLayout, Options)}. */
+  public static ChunkWriter create(Path target, ChunkLayout layout) throws IOException {
+    return create(target, layout, Options.defaults());
+  }
+
+  /**
+   * Starts writing a new file that {@link #commit()} will publish at {@code target}.
+   *
+   * @throws FileAlreadyExistsException if an unfinished write for {@code target} exists (resume
+   *     it, abort it, or pass {@link Options#replaceUnfinished(boolean)})
+   * @throws NoSuchFileException if the target's directory does not exist
+   * @throws IllegalArgumentException if {@code target} is a directory
+   * @throws IOException if the temporary files cannot be created
+   */
+  public static ChunkWriter create(Path target, ChunkLayout layout, Options options) throws IOException {
+    return create(target, layout, options, DataFile::positional);
+  }
+
+  static ChunkWriter create(Path target, ChunkLayout layout, Options options, DataFile.Opener opener)
+      throws IOException {
+    Objects.requireNonNull(target, "target");
+    Objects.requireNonNull(layout, "layout");
+    Objects.requireNonNull(options, "options");
+    Path t = target.toAbsolutePath();
+    Tracer tracer = Tracer.forInstance(ChunkWriter.class);
+    Tracer.Span span = tracer.enter("create", "target", t, "layout", layout);
+    try {
+      if (Files.isDirectory(t)) {
+        throw new IllegalArgumentException("target " + t + " is a directory");
+      }
+      Path dir = t.getParent();
+      if (!Files.isDirectory(dir)) {
+        throw new NoSuchFileException(dir.toString(), null, "the target's directory does not exist");
+      }
+      Path part = partPath(t);
+      Path ckpt = checkpointPath(t);
+      if (Files.exists(part)) {
+        if (!options.replaceUnfinished) {
+          throw new FileAlreadyExistsException(
+              part.toString(), null, "an unfinished write for " + t + " exists: resume it, abort it, or create with replaceUnfinished");
+        }
+        Files.delete(part);
+      }
+      FileAttribute<?>[] attrs = ownerOnly(dir);
+      Files.createFile(part, attrs); // CREATE_NEW: two creators cannot both own the same target
+      Checkpoint checkpoint = null;
+      DataFile df = null;
+      try {
+        checkpoint = Checkpoint.create(ckpt, layout, attrs);
+        df = opener.open(part);
+        forceDirectory(dir);
+      } catch (IOException | RuntimeException e) {
+        closeAll(e, df, checkpoint);
+        deleteQuietly(e, part, ckpt);
+        throw e;
+      }
+      ChunkWriter w = new ChunkWriter(t, layout, options, tracer, df, checkpoint, Map.of());
+      w.started();
+      return w;
+    } catch (IOException | RuntimeException | Error e) {
+      span.fail(e);
+      throw e;
+    } finally {
+      span.close();
+    }
+  }
+
+  /** Resumes with {@link Options#defaults()}; see {@link #resume(Path, Options)}. */
+  public static ChunkWriter resume(Path target) throws IOException {
+    return resume(target, Options.defaults());
+  }
+
+  /**
+   * Reopens the unfinished write for {@code target}, for example after a crash. The layout is the
+   * one recorded in the checkpoint; chunks recorded there are present (and, with {@link
+   * Options#verifyOnResume(boolean)}, re-read and checked against their CRC32C first: a chunk that
+   * fails is missing again). A torn or corrupt checkpoint tail is ignored and truncated. Write
+   * the chunks listed by {@link #missingChunks()}, then commit.
+   *
+   * @throws NoSuchFileException if there is no unfinished write for {@code target}
+   * @throws CorruptChunkFileException if the checkpoint header is damaged or the temporary file
+   *     does not fit its layout
+   * @throws IOException if the write is in use by another writer, or on I/O failure
+   */
+  public static ChunkWriter resume(Path target, Options options) throws IOException {
+    return resume(target, options, DataFile::positional);
+  }
+
+  static ChunkWriter resume(Path target, Options options, DataFile.Opener opener) throws IOException {
+    Objects.requireNonNull(target, "target");
+    Objects.requireNonNull(options, "options");
+    Path t = target.toAbsolutePath();
+    Tracer tracer = Tracer.forInstance(ChunkWriter.class);
+    Tracer.Span span = tracer.enter("resume", "target", t);
+    try {
+      Path part = partPath(t);
+      if (!Files.exists(part)) {
+        throw new NoSuchFileException(part.toString(), null, "no unfinished write for " + t);
+      }
+      Checkpoint.Recovered rec = Checkpoint.open(checkpointPath(t));
+      DataFile df = null;
+      try {
+        if (rec.droppedBytes() > 0) {
+          LOG.info("{}: ignored a torn or corrupt checkpoint tail of {} bytes", t, rec.droppedBytes());
+        }
+        ChunkLayout layout = rec.layout();
+        df = opener.open(part);
+        long size = df.size();
+        if (size > layout.fileSize()) {
+          throw new CorruptChunkFileException(
+              "unfinished write " + part + " is " + size + " bytes, larger than its layout " + layout + " allows (" + layout.fileSize() + ")");
+        }
+        Map<Long, Integer> present = new TreeMap<>();
+        for (Map.Entry<Long, Integer> e : rec.crcByIndex().entrySet()) {
+          long i = e.getKey();
+          int len = layout.chunkLength(i);
+          long end = layout.chunkOffset(i) + len;
+          if (end > size) {
+            LOG.warn("{}: chunk {} is recorded but the file ends at {}: writing it again", t, i, size);
+          } else if (options.verifyOnResume && !matches(df, layout, i, e.getValue(), part)) {
+            LOG.warn("{}: chunk {} does not match its recorded CRC32C: writing it again", t, i);
+          } else {
+            present.put(i, e.getValue());
+          }
+        }
+        ChunkWriter w = new ChunkWriter(t, layout, options, tracer, df, rec.checkpoint(), present);
+        w.started();
+        return w;
+      } catch (IOException | RuntimeException e) {
+        closeAll(e, df, rec.checkpoint());
+        throw e;
+      }
+    } catch (IOException | RuntimeException | Error e) {
+      span.fail(e);
+      throw e;
+    } finally {
+      span.close();
+    }
+  }
+
+  private static boolean matches(DataFile df, ChunkLayout layout, long index, int crc, Path part) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate(layout.chunkLength(index));
+    DataFile.readFully(df, buf, layout.chunkOffset(index), part);
+    buf.flip();
+    return Crc32c.of(buf) == crc;
+  }
+
+  private void started() throws IOException {
+    Duration every = options.checkpointInterval;
+    if (!every.isZero() && chunkCount > 0) {
+      long nanos = every.toNanos();
+      periodic = Background.EXECUTOR.scheduleWithFixedDelay(this::backgroundCheckpoint, nanos, nanos, TimeUnit.NANOSECONDS);
+    }
+    if (options.autoCommit && landed.get() == chunkCount) {
+      awaitOutcome(startOrJoinCommit());
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Writing
+
+  /**
+   * Writes chunk {@code index}: all remaining bytes of {@code data}, which must be exactly {@link
+   * ChunkLayout#chunkLength(long) chunkLength(index)} bytes. On success the buffer's position
+   * advances to its limit. Safe from any number of threads at once; writes of different indices
+   * proceed in parallel. With {@link Options#autoCommit(boolean)}, the write that lands the last
+   * missing chunk then commits, and throws the commit's exception if it fails.
+   *
+   * <p>A write whose I/O fails throws and leaves the chunk missing; it can be written again.
+   *
+   * @throws IndexOutOfBoundsException if {@code index} is not a chunk index of the layout
+   * @throws IllegalArgumentException if {@code data} has the wrong length for the index
+   * @throws IllegalStateException if the index was already written (with {@link
+   *     Options#verifyDuplicates(boolean)}: with different content, compared by CRC32C), or the
+   *     writer was committed, aborted, closed or is committing
+   * @throws IOException if the write fails (nothing is recorded for the chunk), or, with
+   *     auto-commit, if this write triggered a commit that failed
+   */
+  public void write(long index, ByteBuffer data) throws IOException {
+    Objects.requireNonNull(data, "data");
+    Tracer.Span span = tracer.enter("write", "index", index, "bytes", data.remaining());
+    try {
+      if (writeChunk(index, data) && options.autoCommit) {
+        awaitOutcome(startOrJoinCommit());
+      }
+    } catch (IOException | RuntimeException | Error e) {
+      span.fail(e);
+      throw e;
+    } finally {
+      span.close();
+    }
+  }
+
+  /** Returns true if this write landed the last missing chunk. */
+  private boolean writeChunk(long index, ByteBuffer src) throws IOException {
+    int len = layout.chunkLength(index);
+    if (src.remaining() != len) {
+      throw new IllegalArgumentException(
+          "chunk " + index + " of " + target + " must be " + len + " bytes, got " + src.remaining());
+    }
+    int i = (int) index;
+    int crc = Crc32c.of(src);
+    int phase = phase(ctl.get());
+    if (phase == ABORTED || phase == CLOSED) {
+      throw notOpen(phase, index);
+    }
+    long s = slots.get(i);
+    if (state(s) != EMPTY) {
+      duplicate(index, s, crc);
+      return false;
+    }
+    enter(index);
+    boolean last;
+    try {
+      if (!slots.compareAndSet(i, EMPTY, slot(CLAIMED, crc))) {
+        duplicate(index, slots.get(i), crc);
+        return false;
+      }
+      boolean ok = false;
+      try {
+        data.write(src.duplicate(), layout.chunkOffset(index));
+        ok = true;
+      } finally {
+        if (!ok) {
+          slots.set(i, EMPTY);
+        }
+      }
+      slots.set(i, slot(WRITTEN, crc));
+      advance(progress.chunks(), 1);
+      advance(progress.bytes(), len);
+      last = landed.incrementAndGet() == chunkCount;
+    } finally {
+      exit();
+    }
+    src.position(src.limit());
+    int threshold = options.checkpointEveryChunks;
+    if (threshold > 0 && sinceCheckpoint.incrementAndGet() >= threshold && backgroundQueued.compareAndSet(false, true)) {
+      Background.EXECUTOR.execute(this::backgroundCheckpoint);
+    }
+    return last;
+  }
+
+  private void duplicate(long index, long s, int crc) {
+    int stored = (int) s;
+    if (options.verifyDuplicates) {
+      if (stored == crc) {
+        return;
+      }
+      throw new IllegalStateException(
+          "chunk " + index + " of " + target + " was already written with different content (CRC32C "
+              + FramedFormat.hex(stored) + ", this write " + FramedFormat.hex(crc) + ")");
+    }
+    throw new IllegalStateException("chunk " + index + " of " + target + " was already written"
+        + (state(s) == CLAIMED ? " (that write is still in flight)" : ""));
+  }
+
+  private static void advance(ProgressNotifier n, long delta) {
+    try {
+      n.add(delta);
+    } catch (IllegalStateException e) {
+      // Only a caller can have ended the notifier early (the writer ends it after the last write
+      // has left); progress then stops being reported, the write itself is unaffected.
+      LOG.debug("progress notifier was ended by a caller", e);
+    }
+  }
+
+  private void enter(long index) {
+    for (;;) {
+      long c = ctl.get();
+      if (phase(c) != OPEN) {
+        throw notOpen(phase(c), index);
+      }
+      if (ctl.compareAndSet(c, c + 1)) {
+        return;
+      }
+    }
+  }
+
+  private void exit() {
+    long c = ctl.decrementAndGet();
+    if (count(c) == 0) {
+      quiescent(phase(c));
+    }
+  }
+
+  /** Runs the action of a phase; called exactly once per phase change, with no write in flight. */
+  private void quiescent(int phase) {
+    switch (phase) {
+      case COMMITTING:
+        finalizeCommit(attempt.get());
+        break;
+      case ABORTED:
+        deleteFiles();
+        break;
+      case CLOSED:
+        releaseFiles();
+        break;
+      default:
+        break;
+    }
+  }
+
+  private IllegalStateException notOpen(int phase, long index) {
+    String what;
+    switch (phase) {
+      case COMMITTING:
+        what = "is committing";
+        break;
+      case COMMITTED:
+        what = "was committed";
+        break;
+      case ABORTED:
+        what = "was aborted";
+        break;
+      case CLOSED:
+        what = "was closed";
+        break;
+      default:
+        what = "failed to commit";
+        break;
+    }
+    return new IllegalStateException("cannot write chunk " + index + ": the ChunkWriter for " + target + " " + what);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Commit
+
+  /**
+   * Publishes the file at the target, exactly once however many threads call this: all callers
+   * get the target or the same kind of exception with the same message. Waits (interruptibly)
+   * for writes in flight when it was called; an interrupted caller gets an {@link
+   * InterruptedIOException} with its interrupt status set, while the commit itself goes on.
+   *
+   * @return the target
+   * @throws IncompleteChunkWriteException if chunks are missing; the writer stays usable
+   * @throws IllegalStateException if the writer was aborted or closed
+   * @throws IOException if finalizing failed; terminal, the temporary files are kept (resumable)
+   */
+  public Path commit() throws IOException {
+    Tracer.Span span = tracer.enter("commit", "target", target);
+    try {
+      return awaitOutcome(startOrJoinCommit());
+    } catch (IOException | RuntimeException | Error e) {
+      span.fail(e);
+      throw e;
+    } finally {
+      span.close();
+    }
+  }
+
+  private Attempt startOrJoinCommit() throws IncompleteChunkWriteException {
+    for (;;) {
+      Attempt a = attempt.get();
+      if (a != null) {
+        return a;
+      }
+      int phase = phase(ctl.get());
+      if (phase == ABORTED || phase == CLOSED) {
+        throw new IllegalStateException("cannot commit: the ChunkWriter for " + target + (phase == ABORTED ? " was aborted" : " was closed"));
+      }
+      if (phase != OPEN) {
+        continue; // an attempt is being published or cleared
+      }
+      IncompleteChunkWriteException missing = incomplete();
+      if (missing.missingCount() > 0) {
+        throw missing;
+      }
+      Attempt mine = new Attempt();
+      if (!attempt.compareAndSet(null, mine)) {
+        continue;
+      }
+      for (;;) {
+        long c = ctl.get();
+        if (phase(c) != OPEN) { // abort or close won
+          mine.done.fail(new IllegalStateException("cannot commit: the ChunkWriter for " + target + " was " + (phase(c) == ABORTED ? "aborted" : "closed")));
+          return mine;
+        }
+        if (ctl.compareAndSet(c, pack(COMMITTING, count(c)))) {
+          if (count(c) == 0) {
+            finalizeCommit(mine);
+          }
+          return mine;
+        }
+      }
+    }
+  }
+
+  private Path awaitOutcome(Attempt a) throws IOException {
+    try {
+      a.done.await();
+      return target;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw (InterruptedIOException) new InterruptedIOException("interrupted while waiting for the commit of " + target).initCause(e);
+    } catch (SignalFailedException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IncompleteChunkWriteException) {
+        throw ((IncompleteChunkWriteException) cause).copyForCaller();
+      }
+      if (cause instanceof IllegalStateException) {
+        throw new IllegalStateException(cause.getMessage(), cause);
+      }
+      throw new IOException("commit of " + target + " failed: " + cause, cause);
+    }
+  }
+
+  /** Runs in exactly one thread per attempt, with no write in flight. */
+  private void finalizeCommit(Attempt a) {
+    finalizations.incrementAndGet();
+    // Finalizing is not a wait; an interrupt meant for the thread's own work must not abort it.
+    boolean interrupted = Thread.interrupted();
+    try {
+      IncompleteChunkWriteException missing = incomplete(); // exact: no write is in flight
+      if (missing.missingCount() > 0) {
+        ctl.set(pack(OPEN, 0)); // no write can enter while COMMITTING, so nothing else changes ctl
+        attempt.compareAndSet(a, null);
+        a.done.fail(missing);
+        return;
+      }
+      publish();
+      ctl.set(pack(COMMITTED, 0));
+      progress.chunks().complete();
+      progress.bytes().complete();
+      a.done.open();
+    } catch (IOException | RuntimeException | Error e) {
+      ctl.set(pack(FAILED, 0));
+      cancelPeriodic();
+      closeAll(e, data, checkpoint);
+      progress.chunks().fail(e);
+      progress.bytes().fail(e);
+      LOG.warn("commit of {} failed; the unfinished write is kept and can be resumed or aborted", target, e);
+      a.done.fail(e);
+      if (e instanceof Error) {
+        throw (Error) e;
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void publish() throws IOException {
+    int[] crcs = new int[chunkCount];
+    for (int i = 0; i < chunkCount; i++) {
+      crcs[i] = (int) slots.get(i);
+    }
+    if (layout.format() == ChunkLayout.Format.FRAMED) {
+      int payloadCrc = FramedFormat.payloadCrc(layout, crcs);
+      data.write(FramedFormat.encodeFooter(layout, crcs, payloadCrc), layout.dataOffset() + layout.payloadSize());
+      data.write(FramedFormat.encodeHeader(FramedFormat.FILE_MAGIC, layout), 0);
+    }
+    long size = data.size();
+    if (size != layout.fileSize()) {
+      throw new IOException("unfinished write " + part + " is " + size + " bytes, expected " + layout.fileSize());
+    }
+    data.force(true);
+    cancelPeriodic();
+    data.close();
+    copyPermissions(target, part);
+    Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    forceDirectory(target.getParent());
+    // The target is published: failures from here on only leave a stale checkpoint behind, which
+    // the next create() for this target overwrites.
+    try {
+      checkpoint.close();
+      Files.deleteIfExists(checkpoint.path());
+    } catch (IOException e) {
+      LOG.warn("{}: committed, but could not delete the checkpoint {}", target, checkpoint.path(), e);
+    }
+  }
+
+  private IncompleteChunkWriteException incomplete() {
+    long[] first = new long[IncompleteChunkWriteException.LISTED];
+    int listed = 0;
+    long missing = 0;
+    for (int i = 0; i < chunkCount; i++) {
+      if (state(slots.get(i)) == EMPTY) {
+        if (listed < first.length) {
+          first[listed++] = i;
+        }
+        missing++;
+      }
+    }
+    return new IncompleteChunkWriteException(target, chunkCount, missing, Arrays.copyOf(first, listed));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Abort and close
+
+  /**
+   * Abandons the write: deletes the temporary file and its checkpoint; the target is untouched.
+   * Writes racing the abort either complete before it (and are discarded) or fail with {@link
+   * IllegalStateException}; no file is created again afterwards. If a commit is in progress,
+   * waits for it: if it succeeds there is nothing to abort. Also removes the files a failed
+   * commit kept.
+   *
+   * @return true if this call aborted the write; false if it was already aborted, committed or
+   *     closed (so that {@code finally { writer.abort(); }} after a commit is harmless)
+   * @throws IOException if the files cannot be deleted, or the caller is interrupted while
+   *     waiting ({@link InterruptedIOException}, interrupt status set; the abort goes on)
+   */
+  public boolean abort() throws IOException {
+    Tracer.Span span = tracer.enter("abort", "target", target);
+    try {
+      for (;;) {
+        long c = ctl.get();
+        int phase = phase(c);
+        if (phase == OPEN || phase == FAILED) {
+          if (ctl.compareAndSet(c, pack(ABORTED, count(c)))) {
+            if (count(c) == 0) {
+              quiescent(ABORTED);
+            }
+            awaitReleased();
+            return true;
+          }
+        } else if (phase == COMMITTING) {
+          Attempt a = attempt.get();
+          if (a != null) {
+            awaitQuietly(a.done);
+          }
+        } else if (phase == ABORTED) {
+          awaitReleased();
+          return false;
+        } else {
+          return false;
+        }
+      }
+    } catch (IOException | RuntimeException | Error e) {
+      span.fail(e);
+      throw e;
+    } finally {
+      span.close();
+    }
+  }
+
+  /**
+   * Ends this writer without committing or deleting anything: takes a last checkpoint, then
+   * releases the files, so that {@link #resume} can continue the write later (in this process or
+   * another). Writes racing close may not be recorded and then have to be written again after
+   * resuming. No effect after commit or abort.
+   */
+  @Override
+  public void close() throws IOException {
+    Tracer.Span span = tracer.enter("close", "target", target);
+    try {
+      IOException checkpointFailure = null;
+      try {
+        if (phase(ctl.get()) == OPEN) {
+          checkpoint();
+        }
+      } catch (IOException e) {
+        checkpointFailure = e;
+      }
+      for (;;) {
+        long c = ctl.get();
+        int phase = phase(c);
+        if (phase == OPEN) {
+          if (ctl.compareAndSet(c, pack(CLOSED, count(c)))) {
+            if (count(c) == 0) {
+              quiescent(CLOSED);
+            }
+            awaitReleased();
+            break;
+          }
+        } else if (phase == COMMITTING) {
+          Attempt a = attempt.get();
+          if (a != null) {
+            awaitQuietly(a.done);
+          }
+        } else {
+          break;
+        }
+      }
+      if (checkpointFailure != null) {
+        throw checkpointFailure;
+      }
+    } catch (IOException | RuntimeException | Error e) {
+      span.fail(e);
+      throw e;
+    } finally {
+      span.close();
+    }
+  }
+
+  private void deleteFiles() {
+    cancelPeriodic();
+    IOException failure = new IOException("could not delete the unfinished write " + part);
+    closeAll(failure, data, checkpoint);
+    deleteQuietly(failure, part, checkpoint.path());
+    CancellationException cancelled = new CancellationException("the ChunkWriter for " + target + " was aborted");
+    progress.chunks().fail(cancelled);
+    progress.bytes().fail(cancelled);
+    if (failure.getSuppressed().length == 0) {
+      released.open();
+    } else {
+      released.fail(failure);
+    }
+  }
+
+  private void releaseFiles() {
+    cancelPeriodic();
+    IOException failure = new IOException("could not close the unfinished write " + part);
+    closeAll(failure, data, checkpoint);
+    IllegalStateException closed = new IllegalStateException("the ChunkWriter for " + target + " was closed");
+    progress.chunks().fail(closed);
+    progress.bytes().fail(closed);
+    if (failure.getSuppressed().length == 0) {
+      released.open();
+    } else {
+      released.fail(failure);
+    }
+  }
+
+  private void awaitReleased() throws IOException {
+    try {
+      released.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw (InterruptedIOException) new InterruptedIOException("interrupted while releasing " + part).initCause(e);
+    } catch (SignalFailedException e) {
+      throw new IOException(e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  private static void awaitQuietly(BroadcastLatch latch) throws InterruptedIOException {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw (InterruptedIOException) new InterruptedIOException("interrupted while waiting for a commit").initCause(e);
+    } catch (SignalFailedException e) {
+      // the caller re-reads the phase to see what the commit's failure left behind
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Checkpoints
+
+  /**
+   * Makes every chunk whose write returned before this call durable and recorded in the
+   * checkpoint (group commit: one force of the data file covers all of them). If a checkpoint is
+   * already running, waits for it and then takes another. No effect once the writer has ended.
+   *
+   * @throws IOException if forcing or appending fails (the chunks stay written, unrecorded), or
+   *     the caller is interrupted while waiting ({@link InterruptedIOException})
+   */
+  public void checkpoint() throws IOException {
+    Tracer.Span span = tracer.enter("checkpoint", "target", target);
+    try {
+      long ticket = roundIds.get();
+      for (;;) {
+        int phase = phase(ctl.get());
+        if (phase != OPEN && phase != COMMITTING) {
+          return;
+        }
+        Round r = round.get();
+        if (r == null) {
+          Round mine = new Round(roundIds.incrementAndGet());
+          if (round.compareAndSet(null, mine)) {
+            runRound(mine);
+            awaitRound(mine);
+            return;
+          }
+        } else {
+          awaitRound(r);
+          if (r.id > ticket) {
+            return; // that round began after this call, so it covered every write before it
+          }
+        }
+      }
+    } catch (IOException | RuntimeException | Error e) {
+      span.fail(e);
+      throw e;
+    } finally {
+      span.close();
+    }
+  }
+
+  private void backgroundCheckpoint() {
+    backgroundQueued.set(false);
+    if (phase(ctl.get()) != OPEN) {
+      return;
+    }
+    Round mine = new Round(roundIds.incrementAndGet());
+    if (round.compareAndSet(null, mine)) {
+      runRound(mine);
+    }
+  }
+
+  private void runRound(Round r) {
+    Throwable failure = null;
+    try {
+      recordDurableChunks();
+    } catch (IOException | RuntimeException e) {
+      int phase = phase(ctl.get());
+      if (phase == OPEN || (phase == COMMITTING && !(e instanceof ClosedChannelException))) {
+        failure = e;
+        LOG.warn("checkpoint of {} failed", target, e);
+      } // else the writer ended and closed the files under the round: nothing left to record
+    } finally {
+      round.set(null); // before waking waiters, so that they can start the next round at once
+      if (failure == null) {
+        r.done.open();
+      } else {
+        r.done.fail(failure);
+      }
+    }
+  }
+
+  private void recordDurableChunks() throws IOException {
+    sinceCheckpoint.set(0);
+    long[] indices = new long[16];
+    int[] crcs = new int[16];
+    int n = 0;
+    for (int i = 0; i < chunkCount; i++) {
+      long s = slots.get(i);
+      if (state(s) == WRITTEN) {
+        if (n == indices.length) {
+          indices = Arrays.copyOf(indices, n * 2);
+          crcs = Arrays.copyOf(crcs, n * 2);
+        }
+        indices[n] = i;
+        crcs[n++] = (int) s;
+      }
+    }
+    if (n == 0) {
+      return;
+    }
+    data.force(true); // every chunk collected above was written before this force began
+    checkpoint.append(indices, crcs, n);
+    for (int k = 0; k < n; k++) {
+      int i = (int) indices[k];
+      slots.compareAndSet(i, slot(WRITTEN, crcs[k]), slot(RECORDED, crcs[k]));
+    }
+  }
+
+  private static void awaitRound(Round r) throws IOException {
+    try {
+      r.done.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw (InterruptedIOException) new InterruptedIOException("interrupted while waiting for a checkpoint").initCause(e);
+    } catch (SignalFailedException e) {
+      throw new IOException("checkpoint failed: " + e.getCause(), e.getCause());
+    }
+  }
+
+  private void cancelPeriodic() {
+    ScheduledFuture<?> p = periodic;
+    if (p != null) {
+      p.cancel(false);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Queries
+
+  /** The target path (absolute). */
+  public Path target() {
+    return target;
+  }
+
+  /** The layout being written. */
+  public ChunkLayout layout() {
+    return layout;
+  }
+
+  /**
+   * The indices of chunks that are neither written nor being written, ascending; a snapshot.
+   * After {@link #resume}, the chunks to write before committing.
+   */
+  public long[] missingChunks() {
+    long[] missing = new long[16];
+    int n = 0;
+    for (int i = 0; i < chunkCount; i++) {
+      if (state(slots.get(i)) == EMPTY) {
+        if (n == missing.length) {
+          missing = Arrays.copyOf(missing, n * 2);
+        }
+        missing[n++] = i;
+      }
+    }
+    return Arrays.copyOf(missing, n);
+  }
+
+  /**
+   * Progress of this writer: chunks and bytes written (after a resume, counting the recovered
+   * chunks). Both notifiers complete when the commit succeeds and fail when it fails, the writer
+   * is aborted ({@link CancellationException}) or closed. Callers read and await them; advancing
+   * or ending them is not supported.
+   */
+  public Progress progress() {
+    return progress;
+  }
+
+  /** How many times a commit attempt was finalized (test hook: at most one success). */
+  int finalizationCount() {
+    return finalizations.get();
+  }
+
+  @Override
+  public String toString() {
+    long c = ctl.get();
+    return "ChunkWriter[" + target + ", " + layout + ", phase " + phase(c) + ", " + count(c) + " writes in flight]";
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Helpers
+
+  static Path partPath(Path target) {
+    return target.resolveSibling("." + target.getFileName() + PART_SUFFIX);
+  }
+
+  static Path checkpointPath(Path target) {
+    return target.resolveSibling("." + target.getFileName() + CHECKPOINT_SUFFIX);
+  }
+
+  private static long pack(int phase, long count) {
+    return ((long) phase << PHASE_SHIFT) | count;
+  }
+
+  private static int phase(long c) {
+    return (int) (c >>> PHASE_SHIFT);
+  }
+
+  private static long count(long c) {
+    return c & COUNT_MASK;
+  }
+
+  private static long slot(long state, int crc) {
+    return (state << 32) | (crc & 0xffffffffL);
+  }
+
+  private static long state(long slot) {
+    return slot >>> 32;
+  }
+
+  private static FileAttribute<?>[] ownerOnly(Path dir) throws IOException {
+    if (Files.getFileStore(dir).supportsFileAttributeView(PosixFileAttributeView.class)) {
+      return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))};
+    }
+    return new FileAttribute<?>[0];
+  }
+
+  /** A replaced target keeps its POSIX permissions; a new one keeps the owner-only ones. */
+  private static void copyPermissions(Path from, Path to) {
+    try {
+      if (Files.exists(from) && Files.getFileStore(to).supportsFileAttributeView(PosixFileAttributeView.class)) {
+        Files.setPosixFilePermissions(to, Files.getPosixFilePermissions(from));
+      }
+    } catch (IOException | UnsupportedOperationException e) {
+      LOG.debug("could not copy the permissions of {}", from, e);
+    }
+  }
+
+  /**
+   * Forces a directory so that a rename or creation in it is durable. Some platforms and file
+   * systems refuse to open or force a directory (Windows, some FUSE and network file systems);
+   * that is tolerated: there the rename is as durable as the file system makes it.
+   */
+  static void forceDirectory(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      LOG.debug("could not force directory {}: {}", dir, e.toString());
+    }
+  }
+
+  private static void closeAll(Throwable primary, Closeable... closeables) {
+    for (Closeable c : closeables) {
+      if (c != null) {
+        try {
+          c.close();
+        } catch (IOException | RuntimeException e) {
+          primary.addSuppressed(e);
+        }
+      }
+    }
+  }
+
+  private static void deleteQuietly(Throwable primary, Path... paths) {
+    for (Path p : paths) {
+      try {
+        Files.deleteIfExists(p);
+      } catch (IOException e) {
+        primary.addSuppressed(e);
+      }
+    }
+  }
+
+  /** One commit attempt: its outcome is shared by every commit() caller that joined it. */
+  private static final class Attempt {
+    final BroadcastLatch done = new BroadcastLatch();
+  }
+
+  /** One checkpoint round. */
+  private static final class Round {
+    final long id;
+    final BroadcastLatch done = new BroadcastLatch();
+
+    Round(long id) {
+      this.id = id;
+    }
+  }
+
+  /** The shared daemon thread that runs background checkpoints of all writers. */
+  private static final class Background {
+    static final ScheduledExecutorService EXECUTOR = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "latchwork-chunk-checkpoint");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /**
+   * Progress of a {@link ChunkWriter}: chunks and bytes written.
+   *
+   * @param chunks the number of chunks written
+   * @param bytes the number of payload bytes written
+   */
+  public record Progress(ProgressNotifier chunks, ProgressNotifier bytes) {}
+
+  /**
+   * Options of {@link ChunkWriter#create(Path, ChunkLayout, Options)} and {@link
+   * ChunkWriter#resume(Path, Options)}; immutable, each setter returns a new instance.
+   */
+  public static final class Options {
+    private static final Options DEFAULTS = new Options(false, false, false, false, Duration.ofSeconds(1), 0);
+
+    final boolean autoCommit;
+    final boolean verifyDuplicates;
+    final boolean verifyOnResume;
+    final boolean replaceUnfinished;
+    final Duration checkpointInterval;
+    final int checkpointEveryChunks;
+
+    private Options(boolean autoCommit, boolean verifyDuplicates, boolean verifyOnResume,
+        boolean replaceUnfinished, Duration checkpointInterval, int checkpointEveryChunks) {
+      this.autoCommit = autoCommit;
+      this.verifyDuplicates = verifyDuplicates;
+      this.verifyOnResume = verifyOnResume;
+      this.replaceUnfinished = replaceUnfinished;
+      this.checkpointInterval = checkpointInterval;
+      this.checkpointEveryChunks = checkpointEveryChunks;
+    }
+
+    /** No auto-commit, duplicates rejected, no verification on resume, a checkpoint every second. */
+    public static Options defaults() {
+      return DEFAULTS;
+    }
+
+    /** Commit automatically when the last chunk lands (from the thread that wrote it). */
+    public Options autoCommit(boolean on) {
+      return new Options(on, verifyDuplicates, verifyOnResume, replaceUnfinished, checkpointInterval, checkpointEveryChunks);
+    }
+
+    /**
+     * Accept a second write of an index when it has the same CRC32C as the first (ignoring it),
+     * instead of rejecting every second write; for pipelines that deliver chunks at least once.
+     */
+    public Options verifyDuplicates(boolean on) {
+      return new Options(autoCommit, on, verifyOnResume, replaceUnfinished, checkpointInterval, checkpointEveryChunks);
+    }
+
+    /** On resume, re-read every recorded chunk and check its CRC32C; failing chunks are missing. */
+    public Options verifyOnResume(boolean on) {
+      return new Options(autoCommit, verifyDuplicates, on, replaceUnfinished, checkpointInterval, checkpointEveryChunks);
+    }
+
+    /** Let create() delete an unfinished write for the same target instead of failing. */
+    public Options replaceUnfinished(boolean on) {
+      return new Options(autoCommit, verifyDuplicates, verifyOnResume, on, checkpointInterval, checkpointEveryChunks);
+    }
+
+    /**
+     * How often a background checkpoint runs; {@link Duration#ZERO} disables periodic
+     * checkpoints.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Options checkpointInterval(Duration interval) {
+      Objects.requireNonNull(interval, "interval");
+      if (interval.isNegative()) {
+        throw new IllegalArgumentException("checkpoint interval must not be negative: " + interval);
+      }
+      return new Options(autoCommit, verifyDuplicates, verifyOnResume, replaceUnfinished, interval, checkpointEveryChunks);
+    }
+
+    /**
+     * Start a background checkpoint after this many chunks were written since the last one; 0
+     * (the default) disables it.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Options checkpointEveryChunks(int chunks) {
+      if (chunks < 0) {
+        throw new IllegalArgumentException("checkpointEveryChunks must not be negative: " + chunks);
+      }
+      return new Options(autoCommit, verifyDuplicates, verifyOnResume, replaceUnfinished, checkpointInterval, chunks);
+    }
+
+    @Override
+    public String toString() {
+      return "Options[autoCommit=" + autoCommit + ", verifyDuplicates=" + verifyDuplicates
+          + ", verifyOnResume=" + verifyOnResume + ", replaceUnfinished=" + replaceUnfinished
+          + ", checkpointInterval=" + checkpointInterval + ", checkpointEveryChunks=" + checkpointEveryChunks + "]";
+    }
+  }
+}
