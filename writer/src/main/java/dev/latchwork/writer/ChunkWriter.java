@@ -473,39 +473,22 @@ public final class ChunkWriter implements Closeable {
   /** Runs the action of a phase; called exactly once per phase change, with no write in flight. */
   private void quiescent(int phase) {
     switch (phase) {
-      case COMMITTING:
-        finalizeCommit(attempt.get());
-        break;
-      case ABORTED:
-        deleteFiles();
-        break;
-      case CLOSED:
-        releaseFiles();
-        break;
-      default:
-        break;
+      case COMMITTING -> finalizeCommit(attempt.get());
+      case ABORTED -> deleteFiles();
+      case CLOSED -> releaseFiles();
+      default -> {}
     }
   }
 
   private IllegalStateException notOpen(int phase, long index) {
-    String what;
-    switch (phase) {
-      case COMMITTING:
-        what = "is committing";
-        break;
-      case COMMITTED:
-        what = "was committed";
-        break;
-      case ABORTED:
-        what = "was aborted";
-        break;
-      case CLOSED:
-        what = "was closed";
-        break;
-      default:
-        what = "failed to commit";
-        break;
-    }
+    String what =
+        switch (phase) {
+          case COMMITTING -> "is committing";
+          case COMMITTED -> "was committed";
+          case ABORTED -> "was aborted";
+          case CLOSED -> "was closed";
+          default -> "failed to commit";
+        };
     return new IllegalStateException("cannot write chunk " + index + ": the ChunkWriter for " + target + " " + what);
   }
 
@@ -581,8 +564,8 @@ public final class ChunkWriter implements Closeable {
       throw (InterruptedIOException) new InterruptedIOException("interrupted while waiting for the commit of " + target).initCause(e);
     } catch (SignalFailedException e) {
       Throwable cause = e.getCause();
-      if (cause instanceof IncompleteChunkWriteException) {
-        throw ((IncompleteChunkWriteException) cause).copyForCaller();
+      if (cause instanceof IncompleteChunkWriteException incomplete) {
+        throw incomplete.copyForCaller();
       }
       if (cause instanceof IllegalStateException) {
         throw new IllegalStateException(cause.getMessage(), cause);
@@ -617,8 +600,8 @@ public final class ChunkWriter implements Closeable {
       progress.bytes().fail(e);
       LOG.warn("commit of {} failed; the unfinished write is kept and can be resumed or aborted", target, e);
       a.done.fail(e);
-      if (e instanceof Error) {
-        throw (Error) e;
+      if (e instanceof Error error) {
+        throw error;
       }
     } finally {
       if (interrupted) {

@@ -115,6 +115,7 @@ final class FramedFormat {
   }
 
   /** A decoded footer. */
+  @SuppressWarnings("ArrayRecordComponent") // decoder-internal value: never compared or hashed
   record Footer(int payloadCrc, int[] chunkCrcs) {}
 
   /** Decodes and cross-checks a footer against the layout from the header. */
