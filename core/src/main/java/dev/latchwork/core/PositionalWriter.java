@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -110,8 +109,10 @@ public final class PositionalWriter implements Closeable {
    * reach CLOSING with nothing in flight: close() itself if nothing was in flight, otherwise the
    * last operation to exit. That thread closes the descriptors and opens the `terminated` latch,
    * on which every close() caller waits. No wake-up can be lost: the latch stays open once opened.
-   * An interrupted close() throws InterruptedIOException; the writer stays closing and the last
-   * operation in flight still closes it.
+   * The latch is a BroadcastLatch, so a close() that finds it open returns without looking at the
+   * interrupt status (an interrupted thread can still close an idle writer); a close() interrupted
+   * while it waits throws InterruptedIOException, the writer stays closing and the last operation
+   * in flight still closes it.
    *
    * Fsync. force() delegates to GroupCommit with a FileSync opened once, at open(). On the default
    * file system it is a RandomAccessFile's FileDescriptor.sync(): fsync(2) without the JDK's
@@ -166,7 +167,7 @@ public final class PositionalWriter implements Closeable {
   private final LongAdder reopens = new LongAdder();
   private final LongAdder retries = new LongAdder();
   private final AtomicLong state = new AtomicLong();
-  private final CountDownLatch terminated = new CountDownLatch(1);
+  private final BroadcastLatch terminated = new BroadcastLatch();
   private volatile Generation generation;
   private volatile IOException closeFailure;
 
@@ -532,7 +533,7 @@ public final class PositionalWriter implements Closeable {
       }
     }
     closeFailure = failure;
-    terminated.countDown();
+    terminated.open();
   }
 
   private <T> T io(ChannelCall<T> call) throws IOException {

@@ -97,6 +97,25 @@ class PositionalWriterCloseTest {
   }
 
   @Test
+  void anInterruptedThreadClosesAnIdleWriterWithoutAnExceptionAndKeepsItsInterruptStatus()
+      throws Exception {
+    Path file = dir.resolve("f");
+    PositionalWriter writer = PositionalWriter.open(file);
+    writer.write(ByteBuffer.wrap(new byte[] {5}), 0);
+    Thread.currentThread().interrupt();
+    try {
+      writer.close(); // nothing in flight: nothing to wait for, so the interrupt is not consulted
+      assertThat(Thread.currentThread().isInterrupted()).isTrue();
+    } finally {
+      Thread.interrupted();
+    }
+    assertThat(writer.closing()).isTrue();
+    assertThatThrownBy(() -> writer.write(ByteBuffer.wrap(new byte[] {1}), 1))
+        .isInstanceOf(ClosedChannelException.class);
+    assertThat(Files.readAllBytes(file)).containsExactly(5);
+  }
+
+  @Test
   void concurrentClosesAllReturnAfterTheChannelIsClosed() throws Exception {
     BlockingWrite held = new BlockingWrite(0);
     PositionalWriter writer = PositionalWriter.open(recordingOpener(held), dir.resolve("f"));

@@ -5,7 +5,10 @@ package dev.latchwork.fetch;
  *
  * <p>The components are read one after another without a lock, so a snapshot taken while the
  * download runs is not atomic across components (a part may be counted as done and still appear in
- * flight); each component on its own is a value it had during the call.
+ * flight); each component on its own is a value it had during the call. A part is counted as done
+ * (and no longer in flight) before its bytes are counted as present, so a snapshot whose {@code
+ * bytesPresent} equals {@code size} has the final {@code partsDone}, {@code partsInFlight} (zero)
+ * and {@code retries}.
  *
  * @param bytesPresent bytes of completed parts, readable without waiting
  * @param size the object's size

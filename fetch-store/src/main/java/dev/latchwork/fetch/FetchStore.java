@@ -27,11 +27,14 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -75,8 +78,9 @@ import org.slf4j.LoggerFactory;
  * interruptible, and timed forms exist for {@code read} and {@code awaitComplete}.
  *
  * <h2>Failure</h2>
- * A part whose fetch fails transiently is retried per the {@link RetryPolicy}, resuming after the
- * bytes already received. When a part fails for good (attempts exhausted, a {@link
+ * A part whose fetch fails transiently (including a source stream that brings no byte within the
+ * {@linkplain Builder#readTimeout read timeout}) is retried per the {@link RetryPolicy}, resuming
+ * after the bytes already received. When a part fails for good (attempts exhausted, a {@link
  * RangeSourceException} that is not retryable, the temp file cannot be written), the store fails:
  * every waiting and every later read, {@code awaitComplete} and {@code moveTo} throws an {@code
  * IOException} whose cause is that failure, fetching stops, and the temp file stays until {@link
@@ -136,6 +140,8 @@ public final class FetchStore implements Closeable {
   public static final long DEFAULT_PART_SIZE = 8L << 20;
   /** Default number of parts fetched at once. */
   public static final int DEFAULT_PARALLELISM = 4;
+  /** Default read timeout of source streams: 60 seconds. */
+  public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(60);
 
   private static final Logger LOG = LoggerFactory.getLogger(FetchStore.class);
   private static final int COPY_BUFFER = 64 << 10;
@@ -160,6 +166,7 @@ public final class FetchStore implements Closeable {
   private final AtomicInteger partsInFlight = new AtomicInteger();
   private final AtomicLong retries = new AtomicLong();
   private final RetryPolicy retryPolicy;
+  private final long readTimeoutNanos;
   private final Backoff backoff;
   private final int parallelism;
   private final Executor executor;
@@ -194,6 +201,7 @@ public final class FetchStore implements Closeable {
       parts[i] = new BroadcastLatch();
     }
     this.retryPolicy = b.retryPolicy;
+    this.readTimeoutNanos = saturatedNanos(b.readTimeout);
     this.backoff = b.backoff;
     this.parallelism = b.parallelism;
     if (b.executor != null) {
@@ -585,6 +593,9 @@ public final class FetchStore implements Closeable {
 
   /** Runs exactly once, when the store is closed and nothing can touch the temp file. */
   private void terminate() {
+    // This may run on a fetch thread that close() just interrupted (shutdownNow of the owned
+    // executor). Nothing uses the writer any more, so its close() has nothing to wait for and
+    // does not look at the interrupt status.
     try {
       writer.close();
     } catch (IOException e) {
@@ -674,10 +685,17 @@ public final class FetchStore implements Closeable {
         }
         partsInFlight.incrementAndGet();
         signalProgress();
+        boolean fetched = false;
         try {
-          fetchPart(p);
+          fetched = fetchPart(p);
         } finally {
-          partsInFlight.decrementAndGet();
+          if (!fetched) {
+            partsInFlight.decrementAndGet();
+            signalProgress();
+          }
+        }
+        if (fetched) {
+          completePart(p);
         }
       }
     } catch (RuntimeException e) {
@@ -689,7 +707,8 @@ public final class FetchStore implements Closeable {
     }
   }
 
-  private void fetchPart(int p) {
+  /** Fetches part {@code p} into the temp file; returns false if it failed or was aborted. */
+  private boolean fetchPart(int p) {
     long start = (long) p * partSize;
     long end = Math.min(size, start + partSize);
     try (Tracer.Span span = tracer.enter("fetchPart", "part", p, "start", start)) {
@@ -707,28 +726,28 @@ public final class FetchStore implements Closeable {
             fail(new IOException("writing temp file " + tempFile + " failed", e.getCause()));
           }
           span.fail(e.getCause());
-          return;
+          return false;
         } catch (IOException e) {
           problem = e;
         }
         if (isStopped()) {
-          return;
+          return false;
         }
         span.fail(problem);
         if (problem instanceof RangeSourceException sourceFailure
             && !sourceFailure.isRetryable()) {
           fail(problem);
-          return;
+          return false;
         }
         if (problem instanceof InterruptedIOException) {
           Thread.currentThread().interrupt();
           fail(problem);
-          return;
+          return false;
         }
         if (attempts >= retryPolicy.maxAttempts()) {
           fail(new IOException("part " + p + " [" + start + ", " + end + ") of " + source
               + " failed " + attempts + " times; last failure: " + problem, problem));
-          return;
+          return false;
         }
         retries.incrementAndGet();
         signalProgress();
@@ -742,10 +761,10 @@ public final class FetchStore implements Closeable {
           if (!isStopped()) {
             fail(new InterruptedIOException("fetch thread interrupted during backoff"));
           }
-          return;
+          return false;
         }
       }
-      completePart(p, start, end);
+      return true;
     }
   }
 
@@ -762,9 +781,11 @@ public final class FetchStore implements Closeable {
       if (isStopped()) {
         throw new ClosedStoreException("fetch aborted: store closed");
       }
+      AtomicBoolean timedOut = new AtomicBoolean();
       while (reached[0] < end) {
         long pos = reached[0];
-        int n = in.read(buffer, 0, (int) Math.min(buffer.length, end - pos));
+        int n = readWithTimeout(in, buffer, (int) Math.min(buffer.length, end - pos), timedOut,
+            pos);
         if (n < 0) {
           throw new RangeSourceException(RangeSourceException.Kind.TRANSIENT,
               "short body: " + source + " ended the range [" + from + ", " + end + ") after "
@@ -788,12 +809,56 @@ public final class FetchStore implements Closeable {
     }
   }
 
-  private void completePart(int p, long start, long end) {
+  /**
+   * One read of a source stream, aborted (the stream closed from the timer thread) if it brings no
+   * byte within the read timeout; an aborted read is a transient failure, so the part is retried
+   * from the bytes already written.
+   */
+  private int readWithTimeout(InputStream in, byte[] buffer, int len, AtomicBoolean timedOut,
+      long position) throws IOException {
+    if (readTimeoutNanos <= 0) {
+      return in.read(buffer, 0, len);
+    }
+    ScheduledFuture<?> alarm = ReadTimer.INSTANCE.schedule(() -> {
+      timedOut.set(true);
+      closeQuietly(in);
+    }, readTimeoutNanos, TimeUnit.NANOSECONDS);
+    try {
+      int n = in.read(buffer, 0, len);
+      if (n < 0 && timedOut.get()) {
+        throw readTimedOut(position, null);
+      }
+      return n;
+    } catch (IOException e) {
+      if (timedOut.get() && !isStopped()) {
+        throw readTimedOut(position, e);
+      }
+      throw e;
+    } finally {
+      alarm.cancel(false);
+    }
+  }
+
+  private RangeSourceException readTimedOut(long position, IOException cause) {
+    return new RangeSourceException(RangeSourceException.Kind.TRANSIENT,
+        "no data from " + source + " for " + Duration.ofNanos(readTimeoutNanos) + " at byte "
+            + position + ": stream aborted", cause);
+  }
+
+  /**
+   * Publishes a written part. The counters are updated before the bytes become present, so that
+   * a snapshot (or awaitComplete) that sees all bytes present also sees the final counts; the
+   * notifier completes on the add that reaches the size, whichever part that is.
+   */
+  private void completePart(int p) {
+    long start = (long) p * partSize;
+    long end = Math.min(size, start + partSize);
+    partsInFlight.decrementAndGet();
+    partsDone.incrementAndGet();
     presentRanges.updateAndGet(s -> s.add(start, end));
     parts[p].open();
     try {
-      bytesPresent.add(end - start);
-      if (partsDone.incrementAndGet() == partCount) {
+      if (bytesPresent.add(end - start) == size) {
         bytesPresent.complete();
       }
     } catch (IllegalStateException e) {
@@ -918,6 +983,27 @@ public final class FetchStore implements Closeable {
     }
   }
 
+  /**
+   * The one timer thread, shared by every store, that aborts source reads past their read timeout.
+   * Created on first use; a daemon that idles when no read is in progress (cancelled alarms are
+   * removed at once).
+   */
+  private static final class ReadTimer {
+    static final ScheduledThreadPoolExecutor INSTANCE = create();
+
+    private ReadTimer() {}
+
+    private static ScheduledThreadPoolExecutor create() {
+      ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread t = new Thread(r, "latchwork-fetch-read-timeout");
+        t.setDaemon(true);
+        return t;
+      });
+      timer.setRemoveOnCancelPolicy(true);
+      return timer;
+    }
+  }
+
   /** How a worker waits before a retry; tests substitute one that records and returns. */
   @FunctionalInterface
   interface Backoff {
@@ -944,6 +1030,7 @@ public final class FetchStore implements Closeable {
     private long partSize = DEFAULT_PART_SIZE;
     private int parallelism = DEFAULT_PARALLELISM;
     private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
+    private Duration readTimeout = DEFAULT_READ_TIMEOUT;
     private Executor executor;
     private Consumer<? super FetchProgress> listener;
     private Backoff backoff = Backoff.REAL;
@@ -987,6 +1074,23 @@ public final class FetchStore implements Closeable {
     /** How transient failures are retried; default {@link RetryPolicy#DEFAULT}. */
     public Builder retryPolicy(RetryPolicy policy) {
       this.retryPolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
+     * How long a fetch may wait for the next bytes of a source stream (the response headers
+     * included) before it aborts the stream and retries the part from the bytes already received,
+     * as a transient failure; default 60 seconds; {@link Duration#ZERO} waits forever. Without it a
+     * server that stalls mid-body would hold a part, and every reader of it, until {@code close()}.
+     *
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
+    public Builder readTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative()) {
+        throw new IllegalArgumentException("readTimeout must not be negative: " + timeout);
+      }
+      this.readTimeout = timeout;
       return this;
     }
 

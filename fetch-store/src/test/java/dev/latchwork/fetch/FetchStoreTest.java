@@ -190,7 +190,10 @@ class FetchStoreTest {
         futures.add(readers.submit(() -> {
           go.await();
           store.awaitComplete();
-          assertThat(store.progress().bytesPresent()).isEqualTo(data.length);
+          // all bytes present implies final counters, whichever part finished last
+          int parts = (data.length + 1023) / 1024;
+          assertThat(store.progress())
+              .isEqualTo(new FetchProgress(data.length, data.length, parts, 0, 0));
           return null;
         }));
         go.countDown();
@@ -375,6 +378,22 @@ class FetchStoreTest {
       assertThat(store.progress().retries()).isEqualTo(3);
       assertThat(backoff.delays).as("exponential backoff, no jitter")
           .containsExactly(Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofMillis(400));
+    }
+    assertDirectoryEmptyEventually();
+  }
+
+  @Test
+  void aStalledStreamIsAbortedAfterTheReadTimeoutAndResumed() throws Exception {
+    byte[] data = bytes(PART, 29);
+    MemorySource source = new MemorySource(data);
+    // the first stream stalls (until closed) after 1000 bytes
+    source.fault = (start, end, n) -> n == 0 ? Behavior.stallAfter(1000) : Behavior.normal();
+    try (FetchStore store = builder(source).readTimeout(Duration.ofMillis(200)).open()) {
+      assertThat(readFully(store, 0, PART)).isEqualTo(data);
+      // (a loaded machine may add spurious timeouts: they only add retries)
+      assertThat(store.progress().retries()).isPositive();
+      assertThat(source.events).startsWith("open 0-" + PART).contains("open 1000-" + PART);
+      assertThat(source.openStreams).as("the stalled stream was closed").hasValue(0);
     }
     assertDirectoryEmptyEventually();
   }
@@ -796,6 +815,8 @@ class FetchStoreTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("parallelism");
     assertThatThrownBy(() -> builder(source).tempDirectory(null))
         .isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> builder(source).readTimeout(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("readTimeout");
     assertThatThrownBy(() -> builder(source).tempDirectory(dir.resolve("missing")).open())
         .isInstanceOf(NoSuchFileException.class);
     source.describedSize = Long.MAX_VALUE;

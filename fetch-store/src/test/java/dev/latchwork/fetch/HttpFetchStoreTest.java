@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -220,6 +221,32 @@ class HttpFetchStoreTest {
   }
 
   @Test
+  void aServerThatOverstatesTheSizeFailsTheStoreCleanly() throws Exception {
+    byte[] data = bytes(3 << 20, 38);
+    Files.write(root.resolve("liar.bin"), data);
+    server.fault = (request, response, callback) -> {
+      if (!request.getMethod().equals("HEAD")) {
+        return false;
+      }
+      response.setStatus(200);
+      response.getHeaders().put("Content-Length", Integer.toString(data.length + 1000));
+      callback.succeeded();
+      return true;
+    };
+    FetchStore store = builder("liar.bin").open();
+    try {
+      assertThat(store.size()).isEqualTo(data.length + 1000);
+      assertThatThrownBy(() -> store.read(ByteBuffer.allocate(10), data.length + 10L))
+          .isInstanceOf(IOException.class).hasMessageContaining("liar.bin");
+      assertThatThrownBy(store::awaitComplete).isInstanceOf(IOException.class);
+      assertThat(backoff.delays).as("a size mismatch is not retried").isEmpty();
+    } finally {
+      store.close();
+    }
+    assertNothingLeft(store, temp);
+  }
+
+  @Test
   void closeAbortsABodyThatStalledMidTransfer() throws Exception {
     byte[] data = bytes(2 << 20, 36);
     Files.write(root.resolve("stall.bin"), data);
@@ -267,6 +294,43 @@ class HttpFetchStoreTest {
       fetchers.shutdownNow();
     }
     assertDirectoryEmpty(temp);
+  }
+
+  @Test
+  void aBodyThatStallsIsAbortedByTheReadTimeoutAndResumed() throws Exception {
+    byte[] data = bytes(2 << 20, 39);
+    Files.write(root.resolve("slow.bin"), data);
+    CompletableFuture<Void> serverMayFinish = new CompletableFuture<>();
+    AtomicInteger gets = new AtomicInteger();
+    server.fault = (request, response, callback) -> {
+      if (!request.getMethod().equals("GET") || gets.incrementAndGet() != 1) {
+        return false;
+      }
+      long[] r = TestHttpServer.range(request);
+      response.setStatus(206);
+      response.getHeaders().put("Content-Range",
+          "bytes " + r[0] + "-" + (r[1] - 1) + "/" + data.length);
+      response.getHeaders().put("Content-Length", Long.toString(r[1] - r[0]));
+      response.write(false, ByteBuffer.wrap(data, (int) r[0], 1000), Callback.from(
+          () -> serverMayFinish.whenComplete((v, e) -> callback.failed(new IOException("over"))),
+          callback::failed));
+      return true;
+    };
+    FetchStore store = builder("slow.bin").parallelism(1).readTimeout(Duration.ofMillis(500))
+        .open();
+    try {
+      store.awaitComplete();
+      assertThat(readFully(store, 0, data.length)).isEqualTo(data);
+      // (a loaded machine may add spurious timeouts: they only add retries)
+      assertThat(store.progress().retries()).isPositive();
+      assertThat(server.requests).filteredOn(r -> r.method().equals("GET"))
+          .extracting(TestHttpServer.Logged::range).startsWith("bytes=0-1048575")
+          .contains("bytes=1000-1048575");
+    } finally {
+      serverMayFinish.complete(null);
+      store.close();
+    }
+    assertNothingLeft(store, temp);
   }
 
   @Test
