@@ -98,6 +98,7 @@ public class LatchOpenToWakeBenchmark {
   }
 
   @Setup(Level.Invocation)
+  @SuppressWarnings("ThreadPriorityCheck") // yield hands the CPU to the waiters being awaited (2 CPUs)
   public void parkWaitersOnFreshGate() {
     Round r = new Round(OneShot.create(impl), waiters);
     round = r;
@@ -119,6 +120,7 @@ public class LatchOpenToWakeBenchmark {
   }
 
   @Benchmark
+  @SuppressWarnings("ThreadPriorityCheck") // yield hands the CPU to the waking waiters (2 CPUs)
   public void openAndWakeAll() {
     Round r = round;
     r.gate.open();

@@ -17,17 +17,15 @@ abstract class OneShot {
   abstract void await() throws InterruptedException;
 
   static OneShot create(String impl) {
-    switch (impl) {
-      case "latchwork":
-        return new Latchwork();
-      case "countDownLatch":
-        return new CountDown();
-      case "completableFuture":
-        return new Future();
-      default:
+    return switch (impl) {
+      case "latchwork" -> new Latchwork();
+      case "countDownLatch" -> new CountDown();
+      case "completableFuture" -> new Future();
+      default -> {
         throw new IllegalArgumentException(
             "impl must be latchwork, countDownLatch or completableFuture, not " + impl);
-    }
+      }
+    };
   }
 
   private static final class Latchwork extends OneShot {

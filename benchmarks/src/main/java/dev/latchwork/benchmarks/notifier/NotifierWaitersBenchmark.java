@@ -78,7 +78,7 @@ public class NotifierWaitersBenchmark {
     signal = ProgressSignal.create(impl);
     waiterThreads = new Thread[waiters];
     for (int i = 0; i < waiters; i++) {
-      long first = i + 1;
+      long first = i + 1L;
       Thread t = new Thread(() -> waitLoop(first), "notifier-waiter-" + i);
       t.setDaemon(true);
       waiterThreads[i] = t;

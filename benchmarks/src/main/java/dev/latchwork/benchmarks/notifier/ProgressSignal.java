@@ -29,19 +29,16 @@ abstract class ProgressSignal {
   abstract long wakeUps();
 
   static ProgressSignal create(String impl) {
-    switch (impl) {
-      case "latchwork":
-        return new LatchworkProgress();
-      case "lockCondition":
-        return new LockConditionProgress();
-      case "synchronizedNotifyAll":
-        return new MonitorProgress();
-      case "phaser":
-        return new PhaserProgress();
-      default:
+    return switch (impl) {
+      case "latchwork" -> new LatchworkProgress();
+      case "lockCondition" -> new LockConditionProgress();
+      case "synchronizedNotifyAll" -> new MonitorProgress();
+      case "phaser" -> new PhaserProgress();
+      default -> {
         throw new IllegalArgumentException(
             "impl must be latchwork, lockCondition, synchronizedNotifyAll or phaser, not " + impl);
-    }
+      }
+    };
   }
 
   /** A lock, a volatile value and {@code Condition.signalAll} on every advance. */

@@ -28,27 +28,26 @@ abstract class ChunkSink implements AutoCloseable {
   public abstract void close() throws IOException;
 
   static ChunkSink open(String impl, Path file) throws IOException {
-    switch (impl) {
-      case "latchwork":
-        return new Latchwork(PositionalWriter.open(file));
-      case "latchworkOverlapGuard":
-        return new Latchwork(
+    return switch (impl) {
+      case "latchwork" -> new Latchwork(PositionalWriter.open(file));
+      case "latchworkOverlapGuard" -> {
+        yield new Latchwork(
             PositionalWriter.open(
                 file,
                 StandardOpenOption.CREATE,
                 StandardOpenOption.READ,
                 StandardOpenOption.WRITE,
                 PositionalWriter.Option.REJECT_OVERLAPS));
-      case "mutexSeekWrite":
-        return new MutexSeekWrite(file);
-      case "queueWriterThread":
-        return new QueueWriterThread(file);
-      default:
+      }
+      case "mutexSeekWrite" -> new MutexSeekWrite(file);
+      case "queueWriterThread" -> new QueueWriterThread(file);
+      default -> {
         throw new IllegalArgumentException(
             "impl must be latchwork, latchworkOverlapGuard, mutexSeekWrite or queueWriterThread,"
                 + " not "
                 + impl);
-    }
+      }
+    };
   }
 
   static FileChannel openChannel(Path file) throws IOException {
@@ -118,6 +117,11 @@ abstract class ChunkSink implements AutoCloseable {
   private static final class QueueWriterThread extends ChunkSink {
     private static final ByteBuffer STOP = ByteBuffer.allocate(0);
 
+    @SuppressWarnings("ReferenceEquality") // STOP is an identity sentinel, not a value
+    private static boolean isStop(ByteBuffer src) {
+      return src == STOP;
+    }
+
     private final FileChannel channel;
     private final BlockingQueue<Request> queue = new ArrayBlockingQueue<>(64);
     private final Thread writer;
@@ -148,7 +152,7 @@ abstract class ChunkSink implements AutoCloseable {
           Request r = queue.take();
           if (r.marker != null) {
             r.marker.complete(null);
-          } else if (r.src == STOP) {
+          } else if (isStop(r.src)) {
             return;
           } else if (failure == null) {
             try {

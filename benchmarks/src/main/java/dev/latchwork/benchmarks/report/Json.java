@@ -37,11 +37,11 @@ final class Json {
 
   /** A JSON number, or one of JMH's "NaN"/"Infinity" strings, as a double. */
   static double number(Object value) {
-    if (value instanceof Double) {
-      return (Double) value;
+    if (value instanceof Double d) {
+      return d;
     }
-    if (value instanceof String) {
-      return Double.parseDouble((String) value);
+    if (value instanceof String s) {
+      return Double.parseDouble(s);
     }
     throw new IllegalArgumentException("not a number: " + value);
   }
@@ -77,25 +77,20 @@ final class Json {
       throw error("unexpected end");
     }
     char c = text.charAt(at);
-    switch (c) {
-      case '{':
-        return objectValue();
-      case '[':
-        return arrayValue();
-      case '"':
-        return string();
-      case 't':
-        return literal("true", Boolean.TRUE);
-      case 'f':
-        return literal("false", Boolean.FALSE);
-      case 'n':
-        return literal("null", null);
-      default:
+    return switch (c) {
+      case '{' -> objectValue();
+      case '[' -> arrayValue();
+      case '"' -> string();
+      case 't' -> literal("true", true);
+      case 'f' -> literal("false", false);
+      case 'n' -> literal("null", null);
+      default -> {
         if (c == '-' || (c >= '0' && c <= '9')) {
-          return numberValue();
+          yield numberValue();
         }
         throw error("unexpected '" + c + "'");
-    }
+      }
+    };
   }
 
   private Object literal(String word, Object value) {
@@ -171,30 +166,19 @@ final class Json {
       }
       char e = next();
       switch (e) {
-        case 'n':
-          sb.append('\n');
-          break;
-        case 't':
-          sb.append('\t');
-          break;
-        case 'r':
-          sb.append('\r');
-          break;
-        case 'b':
-          sb.append('\b');
-          break;
-        case 'f':
-          sb.append('\f');
-          break;
-        case 'u':
+        case 'n' -> sb.append('\n');
+        case 't' -> sb.append('\t');
+        case 'r' -> sb.append('\r');
+        case 'b' -> sb.append('\b');
+        case 'f' -> sb.append('\f');
+        case 'u' -> {
           if (at + 4 > text.length()) {
             throw error("short \\u escape");
           }
           sb.append((char) Integer.parseInt(text.substring(at, at + 4), 16));
           at += 4;
-          break;
-        default:
-          sb.append(e); // \" \\ \/
+        }
+        default -> sb.append(e); // \" \\ \/
       }
     }
   }

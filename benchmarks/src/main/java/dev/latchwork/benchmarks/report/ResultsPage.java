@@ -136,26 +136,17 @@ public final class ResultsPage {
     List<Path> inputs = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
-        case "--out":
-          out = Paths.get(args[++i]);
-          break;
-        case "--charts":
-          charts = Paths.get(args[++i]);
-          break;
-        case "--machine":
-          machine = Paths.get(args[++i]);
-          break;
-        case "--notes":
-          notesFile = Paths.get(args[++i]);
-          break;
-        case "--merged-json":
-          mergedJson = Paths.get(args[++i]);
-          break;
-        default:
+        case "--out" -> out = Paths.get(args[++i]);
+        case "--charts" -> charts = Paths.get(args[++i]);
+        case "--machine" -> machine = Paths.get(args[++i]);
+        case "--notes" -> notesFile = Paths.get(args[++i]);
+        case "--merged-json" -> mergedJson = Paths.get(args[++i]);
+        default -> {
           if (args[i].startsWith("--")) {
             throw new IllegalArgumentException("unknown option " + args[i]);
           }
           inputs.add(Paths.get(args[i]));
+        }
       }
     }
     if (out == null || charts == null || inputs.isEmpty()) {
@@ -231,7 +222,7 @@ public final class ResultsPage {
     md.append(".\n\n");
     if (!machineText.isBlank()) {
       md.append("## Machine and run\n\n");
-      for (String line : machineText.strip().split("\n")) {
+      for (String line : machineText.strip().split("\n", -1)) {
         String l = line.strip();
         if (l.startsWith("---")) {
           // bench.sh's separator before the machine notes of an appended run
