@@ -2,7 +2,6 @@ package dev.latchwork.jcstress;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -68,6 +67,7 @@ public final class ResultCheck {
         expected.add(name);
       }
     }
+    expected.sort(null);
     Map<String, TestResult> results;
     try {
       results = readResults(resultsFile);
@@ -179,7 +179,6 @@ public final class ResultCheck {
       return "";
     }
     String joined = String.join(" | ", lines);
-    byte[] bytes = joined.getBytes(StandardCharsets.UTF_8);
-    return ": " + (bytes.length > 2000 ? joined.substring(0, Math.min(joined.length(), 2000)) + " ..." : joined);
+    return ": " + (joined.length() > 2000 ? joined.substring(0, 2000) + " ..." : joined);
   }
 }

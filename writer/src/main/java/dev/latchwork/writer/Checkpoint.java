@@ -145,10 +145,8 @@ final class Checkpoint implements Closeable {
     if (channel.isOpen()) {
       try {
         lock.release();
-      } catch (IOException ignored) {
-        // closing the channel below releases the lock anyway
       } finally {
-        channel.close();
+        channel.close(); // releases the lock too, if release() failed
       }
     }
   }

@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Arrays;
@@ -25,9 +24,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -71,11 +70,23 @@ import org.slf4j.LoggerFactory;
  * terminal but keeps the temporary files, so the write can be resumed once the cause is fixed, or
  * aborted.
  *
- * <p><b>Memory consistency effects.</b> Actions in a thread before a {@link #write} that returns
- * normally happen-before the finalization of the commit; the finalization happens-before {@link
- * #commit()} returns in every thread that calls it, and before {@link #progress()} completes.
- * Actions before {@link #abort()} begins deleting files happen-after every write that was in
- * flight when it was called.
+ * <p><b>Memory consistency effects.</b> Actions in a thread prior to a {@link #write} that
+ * returns normally happen-before the finalization of the commit that includes the chunk, and the
+ * finalization happens-before {@link #commit()} returns, in every thread that calls it, and before
+ * the {@link #progress()} notifiers complete. Actions prior to a write that returned
+ * happen-before a {@link #progress()} await that observes the count including it. Every write
+ * that was in flight when {@link #abort()} was called happens-before the temporary files are
+ * deleted, and the deletion happens-before {@code abort()} returns.
+ *
+ * <p><b>Blocking.</b> No operation holds a lock while doing I/O, and writes never wait for each
+ * other, for a checkpoint or for a commit. {@code commit}, {@code abort}, {@code close} and {@code
+ * checkpoint} wait only for the outcome of work that is already running (a finalization, a
+ * deletion, a checkpoint round), interruptibly; an interrupted caller gets an {@link
+ * InterruptedIOException} with its interrupt status set, and the work goes on without it.
+ *
+ * <p><b>Naming.</b> For a target {@code dir/name} the temporary file is {@code dir/.name.lwpart}
+ * and the checkpoint {@code dir/.name.lwckpt}: fixed names, so that {@link #resume} finds them and
+ * {@link #create} refuses to start a second write of the same target while one is unfinished.
  *
  * <p>Every public operation is traced with {@link Tracer} (component {@code ChunkWriter}).
  */
@@ -221,24 +232,35 @@ public final class ChunkWriter implements Closeable {
       }
       Path part = partPath(t);
       Path ckpt = checkpointPath(t);
-      if (Files.exists(part)) {
-        if (!options.replaceUnfinished) {
-          throw new FileAlreadyExistsException(
-              part.toString(), null, "an unfinished write for " + t + " exists: resume it, abort it, or create with replaceUnfinished");
-        }
-        Files.delete(part);
+      if (!options.replaceUnfinished && Files.exists(part)) {
+        throw new FileAlreadyExistsException(
+            part.toString(), null, "an unfinished write for " + t + " exists: resume it, abort it, or create with replaceUnfinished");
       }
       FileAttribute<?>[] attrs = ownerOnly(dir);
-      Files.createFile(part, attrs); // CREATE_NEW: two creators cannot both own the same target
       Checkpoint checkpoint = null;
       DataFile df = null;
+      boolean partCreated = false;
       try {
-        checkpoint = Checkpoint.create(ckpt, layout, attrs);
+        if (options.replaceUnfinished) {
+          // Lock the checkpoint first: a write still in progress elsewhere keeps its files.
+          checkpoint = Checkpoint.create(ckpt, layout, attrs);
+          Files.deleteIfExists(part);
+        }
+        Files.createFile(part, attrs); // CREATE_NEW: of two creators, one owns the target
+        partCreated = true;
+        if (checkpoint == null) {
+          checkpoint = Checkpoint.create(ckpt, layout, attrs);
+        }
         df = opener.open(part);
         forceDirectory(dir);
       } catch (IOException | RuntimeException e) {
         closeAll(e, df, checkpoint);
-        deleteQuietly(e, part, ckpt);
+        if (partCreated) {
+          deleteQuietly(e, part);
+        }
+        if (checkpoint != null) {
+          deleteQuietly(e, ckpt);
+        }
         throw e;
       }
       ChunkWriter w = new ChunkWriter(t, layout, options, tracer, df, checkpoint, Map.of());
@@ -284,7 +306,16 @@ public final class ChunkWriter implements Closeable {
       if (!Files.exists(part)) {
         throw new NoSuchFileException(part.toString(), null, "no unfinished write for " + t);
       }
-      Checkpoint.Recovered rec = Checkpoint.open(checkpointPath(t));
+      Checkpoint.Recovered rec;
+      try {
+        rec = Checkpoint.open(checkpointPath(t));
+      } catch (NoSuchFileException e) {
+        NoSuchFileException x = new NoSuchFileException(checkpointPath(t).toString(), null,
+            "the unfinished write " + part + " has no checkpoint, so nothing in it can be trusted;"
+                + " create with replaceUnfinished to start over");
+        x.initCause(e);
+        throw x;
+      }
       DataFile df = null;
       try {
         if (rec.droppedBytes() > 0) {
@@ -473,39 +504,23 @@ public final class ChunkWriter implements Closeable {
   /** Runs the action of a phase; called exactly once per phase change, with no write in flight. */
   private void quiescent(int phase) {
     switch (phase) {
-      case COMMITTING:
-        finalizeCommit(attempt.get());
-        break;
-      case ABORTED:
-        deleteFiles();
-        break;
-      case CLOSED:
-        releaseFiles();
-        break;
-      default:
-        break;
+      case COMMITTING -> finalizeCommit(attempt.get());
+      case ABORTED -> deleteFiles();
+      case CLOSED -> releaseFiles();
+      default -> {
+        // OPEN: the count fell to zero with nothing to do
+      }
     }
   }
 
   private IllegalStateException notOpen(int phase, long index) {
-    String what;
-    switch (phase) {
-      case COMMITTING:
-        what = "is committing";
-        break;
-      case COMMITTED:
-        what = "was committed";
-        break;
-      case ABORTED:
-        what = "was aborted";
-        break;
-      case CLOSED:
-        what = "was closed";
-        break;
-      default:
-        what = "failed to commit";
-        break;
-    }
+    String what = switch (phase) {
+      case COMMITTING -> "is committing";
+      case COMMITTED -> "was committed";
+      case ABORTED -> "was aborted";
+      case CLOSED -> "was closed";
+      default -> "failed to commit";
+    };
     return new IllegalStateException("cannot write chunk " + index + ": the ChunkWriter for " + target + " " + what);
   }
 
@@ -581,8 +596,8 @@ public final class ChunkWriter implements Closeable {
       throw (InterruptedIOException) new InterruptedIOException("interrupted while waiting for the commit of " + target).initCause(e);
     } catch (SignalFailedException e) {
       Throwable cause = e.getCause();
-      if (cause instanceof IncompleteChunkWriteException) {
-        throw ((IncompleteChunkWriteException) cause).copyForCaller();
+      if (cause instanceof IncompleteChunkWriteException incomplete) {
+        throw incomplete.copyForCaller();
       }
       if (cause instanceof IllegalStateException) {
         throw new IllegalStateException(cause.getMessage(), cause);
@@ -617,8 +632,8 @@ public final class ChunkWriter implements Closeable {
       progress.bytes().fail(e);
       LOG.warn("commit of {} failed; the unfinished write is kept and can be resumed or aborted", target, e);
       a.done.fail(e);
-      if (e instanceof Error) {
-        throw (Error) e;
+      if (e instanceof Error error) {
+        throw error;
       }
     } finally {
       if (interrupted) {
@@ -704,7 +719,7 @@ public final class ChunkWriter implements Closeable {
         } else if (phase == COMMITTING) {
           Attempt a = attempt.get();
           if (a != null) {
-            awaitQuietly(a.done);
+            awaitEnd(a.done);
           }
         } else if (phase == ABORTED) {
           awaitReleased();
@@ -753,7 +768,7 @@ public final class ChunkWriter implements Closeable {
         } else if (phase == COMMITTING) {
           Attempt a = attempt.get();
           if (a != null) {
-            awaitQuietly(a.done);
+            awaitEnd(a.done);
           }
         } else {
           break;
@@ -810,14 +825,19 @@ public final class ChunkWriter implements Closeable {
     }
   }
 
-  private static void awaitQuietly(BroadcastLatch latch) throws InterruptedIOException {
+  /**
+   * Waits for a commit attempt to end; returns whether it succeeded. Callers re-read the phase to
+   * see what the attempt left behind either way.
+   */
+  private static boolean awaitEnd(BroadcastLatch latch) throws InterruptedIOException {
     try {
       latch.await();
+      return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw (InterruptedIOException) new InterruptedIOException("interrupted while waiting for a commit").initCause(e);
     } catch (SignalFailedException e) {
-      // the caller re-reads the phase to see what the commit's failure left behind
+      return false;
     }
   }
 
@@ -989,7 +1009,15 @@ public final class ChunkWriter implements Closeable {
   @Override
   public String toString() {
     long c = ctl.get();
-    return "ChunkWriter[" + target + ", " + layout + ", phase " + phase(c) + ", " + count(c) + " writes in flight]";
+    String phase = switch (phase(c)) {
+      case OPEN -> "open";
+      case COMMITTING -> "committing";
+      case COMMITTED -> "committed";
+      case ABORTED -> "aborted";
+      case CLOSED -> "closed";
+      default -> "failed";
+    };
+    return "ChunkWriter[" + target + ", " + layout + ", " + phase + ", " + count(c) + " writes in flight]";
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1023,8 +1051,13 @@ public final class ChunkWriter implements Closeable {
     return slot >>> 32;
   }
 
-  private static FileAttribute<?>[] ownerOnly(Path dir) throws IOException {
-    if (Files.getFileStore(dir).supportsFileAttributeView(PosixFileAttributeView.class)) {
+  private static boolean posix(Path p) {
+    // The file system's views, not Files.getFileStore(p)'s: that reads the mount table each time.
+    return p.getFileSystem().supportedFileAttributeViews().contains("posix");
+  }
+
+  private static FileAttribute<?>[] ownerOnly(Path dir) {
+    if (posix(dir)) {
       return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))};
     }
     return new FileAttribute<?>[0];
@@ -1033,7 +1066,7 @@ public final class ChunkWriter implements Closeable {
   /** A replaced target keeps its POSIX permissions; a new one keeps the owner-only ones. */
   private static void copyPermissions(Path from, Path to) {
     try {
-      if (Files.exists(from) && Files.getFileStore(to).supportsFileAttributeView(PosixFileAttributeView.class)) {
+      if (posix(to) && Files.exists(from)) {
         Files.setPosixFilePermissions(to, Files.getPosixFilePermissions(from));
       }
     } catch (IOException | UnsupportedOperationException e) {
@@ -1093,15 +1126,24 @@ public final class ChunkWriter implements Closeable {
 
   /** The shared daemon thread that runs background checkpoints of all writers. */
   private static final class Background {
-    static final ScheduledExecutorService EXECUTOR = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "latchwork-chunk-checkpoint");
-      t.setDaemon(true);
-      return t;
-    });
+    static final ScheduledExecutorService EXECUTOR = executor();
+
+    private static ScheduledExecutorService executor() {
+      ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread t = new Thread(r, "latchwork-chunk-checkpoint");
+        t.setDaemon(true);
+        return t;
+      });
+      e.setRemoveOnCancelPolicy(true); // an ended writer's periodic task lets go of it at once
+      return e;
+    }
   }
 
   /**
-   * Progress of a {@link ChunkWriter}: chunks and bytes written.
+   * Progress of a {@link ChunkWriter}: chunks and bytes written. The notifiers belong to the
+   * writer: read them and wait on them ({@code get}, {@code awaitAtLeast}, {@code whenAtLeast});
+   * advancing or ending them is not supported (the writer then stops reporting progress, its
+   * writes are unaffected).
    *
    * @param chunks the number of chunks written
    * @param bytes the number of payload bytes written

@@ -93,7 +93,9 @@ final class FramedFormat {
     try {
       layout = new ChunkLayout(code == 1 ? ChunkLayout.Format.FRAMED : ChunkLayout.Format.RAW, chunkSize, payloadSize);
     } catch (IllegalArgumentException e) {
-      throw corrupt(source, what, "invalid layout in header: " + e.getMessage());
+      CorruptChunkFileException x = corrupt(source, what, "invalid layout in header: " + e.getMessage());
+      x.initCause(e);
+      throw x;
     }
     if ((code != 1 && code != 2) || layout.chunkCount() != chunkCount) {
       throw corrupt(source, what, "inconsistent header: format code " + code + ", chunk count " + chunkCount + " for " + layout);
@@ -114,8 +116,25 @@ final class FramedFormat {
     return b;
   }
 
-  /** A decoded footer. */
-  record Footer(int payloadCrc, int[] chunkCrcs) {}
+  /** A decoded footer; owns its array (not a record: records compare arrays by identity). */
+  static final class Footer {
+    private final int payloadCrc;
+    private final int[] chunkCrcs;
+
+    Footer(int payloadCrc, int[] chunkCrcs) {
+      this.payloadCrc = payloadCrc;
+      this.chunkCrcs = chunkCrcs;
+    }
+
+    int payloadCrc() {
+      return payloadCrc;
+    }
+
+    /** The chunk CRCs; the caller takes ownership of the array. */
+    int[] chunkCrcs() {
+      return chunkCrcs;
+    }
+  }
 
   /** Decodes and cross-checks a footer against the layout from the header. */
   static Footer decodeFooter(ByteBuffer footer, ChunkLayout layout, Path source) throws CorruptChunkFileException {

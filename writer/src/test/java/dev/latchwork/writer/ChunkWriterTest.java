@@ -303,6 +303,20 @@ class ChunkWriterTest {
   }
 
   @Test
+  void replacingAnUnfinishedWriteThatIsStillInUseFailsAndLeavesItAlone() throws Exception {
+    Path target = dir.resolve("t");
+    ChunkLayout layout = ChunkLayout.raw(4, 8);
+    ChunkWriter live = ChunkWriter.create(target, layout, NO_BACKGROUND);
+    live.write(0, TestData.chunk(1, layout, 0));
+    assertThatThrownBy(() -> ChunkWriter.create(target, layout, NO_BACKGROUND.replaceUnfinished(true)))
+        .isInstanceOf(IOException.class).hasMessageContaining("in use");
+    live.write(1, TestData.chunk(1, layout, 1));
+    live.commit();
+    TestData.assertComplete(target, 1, layout);
+    assertThat(TestData.names(dir)).containsExactly("t");
+  }
+
+  @Test
   void abortDeletesTheTemporaryFilesAndLeavesTheTargetAlone() throws Exception {
     Path target = dir.resolve("t");
     Files.writeString(target, "keep me");

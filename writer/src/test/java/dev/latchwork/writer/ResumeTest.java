@@ -127,6 +127,9 @@ class ResumeTest {
     assertThatThrownBy(() -> ChunkWriter.resume(target)).isInstanceOf(IOException.class).hasMessageContaining("in use");
     w.abort();
     assertThatThrownBy(() -> ChunkWriter.resume(target)).isInstanceOf(NoSuchFileException.class);
+    java.nio.file.Files.createFile(ChunkWriter.partPath(target.toAbsolutePath()));
+    assertThatThrownBy(() -> ChunkWriter.resume(target)).isInstanceOf(NoSuchFileException.class)
+        .hasMessageContaining("has no checkpoint");
   }
 
   @Test

@@ -104,7 +104,7 @@ final class WriterFixture {
       }
       Files.deleteIfExists(dir);
     } catch (IOException e) {
-      // best effort at exit: a leftover temporary directory is reported by nobody
+      System.err.println("latchwork jcstress: could not delete " + dir + ": " + e);
     }
   }
 }
