@@ -40,6 +40,9 @@ class CrashRecoveryTest {
       long seed = random.nextLong();
       Path target = dir.resolve("crash-" + kill + ".bin");
       long killAfter = random.nextLong(0, count + 1);
+      // Every other kill also waits until some chunk was reported durable, so that the recovery
+      // of checkpointed chunks is exercised whatever the timing of the child's checkpointer.
+      boolean afterDurable = kill % 4 >= 2;
       Path childLog = dir.resolve("child-" + kill + ".log");
       Process child = new ProcessBuilder(java, "-cp", classpath, CrashChild.class.getName(),
               target.toString(), Long.toString(seed), Integer.toString(chunkSize), Long.toString(payload),
@@ -62,7 +65,8 @@ class CrashRecoveryTest {
               durable.add(Long.parseLong(i));
             }
           }
-          if (ready && (wrote >= killAfter || line.equals("all-written"))) {
+          boolean killPointReached = wrote >= killAfter && (!afterDurable || !durable.isEmpty());
+          if (ready && (killPointReached || line.equals("all-written"))) {
             break;
           }
         }
