@@ -66,6 +66,7 @@ cpu_busy() {
   echo "benchmark files: ${BENCH_DIR:-${TMPDIR:-/tmp}} ($(df -T "${BENCH_DIR:-${TMPDIR:-/tmp}}" | awk 'NR==2 {print $2}'))"
   echo "load average before the run (1/5/15 min): $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "CPU use before the run (nothing of ours running): $(cpu_busy)"
+  echo "benchmarks: ${*:-all}"
   echo "profile: short (annotations in each benchmark class), JMH options: -prof gc ${BENCH_JMH_ARGS:-}"
 } >"$machine"
 
