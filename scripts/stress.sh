@@ -15,12 +15,16 @@
 #   STRESS_SEED        fix the seed of every run (to reproduce a failure); STRESS_CPUS fixes the
 #                      CPU count likewise
 #
-# Seeds: each run passes -Dlatchwork.test.seed=<seed> to the test JVM. A test that reads it (e.g.
-# `Long.getLong("latchwork.test.seed", System.nanoTime())` feeding its SplittableRandom) replays
-# exactly with STRESS_SEED; a test that does not read it still varies from run to run through its
-# own randomness (ThreadLocalRandom) and the CPU count, but a failure in it can only be retried with
-# the same CPU count, not replayed. Either way a failure stops the script, prints the seed, the CPU
-# count and the exact command to rerun, and keeps the surefire reports of that run.
+# Seeds: each run passes -Dlatchwork.test.seed=<seed> to the test JVM (through surefire's argLine).
+# The randomized tests of core, fetch-store and writer draw their random input (sizes, positions,
+# ranges, orders, which way a waiter waits, which thread is interrupted) from
+# dev.latchwork.core.testing.TestSeed, which reads that property, so STRESS_SEED replays a run's
+# inputs exactly; a failing test's stack trace names the seed. What cannot be replayed is the
+# timing: the interleaving of the racing threads (and Races.jitter(), deliberately unseeded) varies
+# with the scheduler, so a race that failed once may need several runs with the same seed and CPU
+# count to fail again. Either way a failure stops the script, prints the seed, the CPU count and the
+# exact command to rerun, and keeps the surefire reports of that run. Without the script:
+#   mvn -pl core test -Dtest=BroadcastLatchTest -DargLine=-Dlatchwork.test.seed=<seed>
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

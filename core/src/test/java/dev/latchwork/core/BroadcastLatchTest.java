@@ -3,19 +3,22 @@ package dev.latchwork.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.latchwork.core.testing.TestSeed;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(TestSeed.class)
 class BroadcastLatchTest {
 
   @Test
@@ -261,6 +264,7 @@ class BroadcastLatchTest {
 
   @Test
   void openAndFailRacingEachOtherAndWaitersAlwaysAgreeOnOneOutcome() throws Exception {
+    SplittableRandom random = TestSeed.random("BroadcastLatchTest.openAndFailRacing");
     try (Races races = new Races(5)) {
       for (int i = 0; i < 3_000; i++) {
         BroadcastLatch latch = new BroadcastLatch();
@@ -271,14 +275,15 @@ class BroadcastLatchTest {
         actions.add(() -> openWon.set(latch.open()));
         actions.add(() -> failWon.set(latch.fail(cause)));
         for (int w = 0; w < 3; w++) {
-          actions.add(() -> awaitOneWayAndCheck(latch, cause));
+          int way = random.nextInt(3);
+          actions.add(() -> awaitOneWayAndCheck(latch, cause, way));
         }
 
         races.run(actions);
 
         assertThat(openWon.get() ^ failWon.get()).as("exactly one opener wins").isTrue();
         assertThat(latch.failure()).isSameAs(failWon.get() ? cause : null);
-        awaitOneWayAndCheck(latch, cause); // a waiter arriving after the race
+        awaitOneWayAndCheck(latch, cause, random.nextInt(3)); // a waiter arriving after the race
       }
     }
   }
@@ -298,11 +303,15 @@ class BroadcastLatchTest {
     }
   }
 
-  /** Awaits in a randomly chosen way and checks the outcome against the latch's. */
-  private static void awaitOneWayAndCheck(BroadcastLatch latch, Throwable cause) throws Exception {
+  /**
+   * Awaits in way {@code way} (0: await, 1: timed await, 2: future; chosen at random by the
+   * caller) and checks the outcome against the latch's.
+   */
+  private static void awaitOneWayAndCheck(BroadcastLatch latch, Throwable cause, int way)
+      throws Exception {
     Throwable thrown = null;
     try {
-      switch (ThreadLocalRandom.current().nextInt(3)) {
+      switch (way) {
         case 0:
           latch.await();
           break;

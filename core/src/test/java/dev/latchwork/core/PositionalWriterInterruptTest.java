@@ -7,6 +7,7 @@ import static java.nio.file.StandardOpenOption.WRITE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.latchwork.core.testing.TestSeed;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -25,8 +26,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+@ExtendWith(TestSeed.class)
 class PositionalWriterInterruptTest {
   private static final int THREADS = 8;
   private static final int ROUNDS = 20_000;
@@ -99,7 +102,7 @@ class PositionalWriterInterruptTest {
         workers.add(worker);
       }
       Thread interrupter = new Thread(() -> {
-        SplittableRandom random = new SplittableRandom(7);
+        SplittableRandom random = TestSeed.random("PositionalWriterInterruptTest.interrupter");
         try {
           start.await();
         } catch (Exception e) {

@@ -3,6 +3,7 @@ package dev.latchwork.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.latchwork.core.testing.TestSeed;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,8 +21,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+@ExtendWith(TestSeed.class)
 class PositionalWriterOverlapTest {
   @TempDir Path dir;
 
@@ -155,9 +158,8 @@ class PositionalWriterOverlapTest {
         PositionalWriter.Option.REJECT_OVERLAPS)) {
       List<Future<?>> done = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
-        int seed = t;
+        SplittableRandom random = TestSeed.random("PositionalWriterOverlapTest.random/thread " + t);
         done.add(pool.submit(() -> {
-          SplittableRandom random = new SplittableRandom(seed);
           start.await();
           for (int i = 0; i < writesPerThread; i++) {
             long position = random.nextInt(4_000);

@@ -9,6 +9,7 @@ import static java.nio.file.StandardOpenOption.WRITE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.latchwork.core.testing.TestSeed;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -29,8 +30,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+@ExtendWith(TestSeed.class)
 class PositionalWriterTest {
   @TempDir Path dir;
 
@@ -43,7 +46,7 @@ class PositionalWriterTest {
     Path file = dir.resolve("f");
     int threads = 8;
     int writesPerThread = 200;
-    SplittableRandom random = new SplittableRandom(42);
+    SplittableRandom random = TestSeed.random("PositionalWriterTest.distinctRanges");
     // Cut [0, total) into random-size slices and deal them out to the threads.
     List<long[]> slices = new ArrayList<>();
     long at = 0;

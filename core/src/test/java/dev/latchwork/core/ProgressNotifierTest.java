@@ -3,20 +3,23 @@ package dev.latchwork.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.latchwork.core.testing.TestSeed;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(TestSeed.class)
 class ProgressNotifierTest {
 
   @Test
@@ -350,9 +353,9 @@ class ProgressNotifierTest {
 
   @Test
   void concurrentProducersKeepTheMaximumAndWakeEveryReachedWaiter() throws Exception {
+    SplittableRandom random = TestSeed.random("ProgressNotifierTest.concurrentProducers");
     try (Races races = new Races(4)) {
       for (int i = 0; i < 2_000; i++) {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
         ProgressNotifier notifier = new ProgressNotifier();
         long a = 1 + random.nextInt(50);
         long b = 1 + random.nextInt(50);
@@ -493,9 +496,9 @@ class ProgressNotifierTest {
 
   @Test
   void advancesAndTerminationRacingWaitersNeverLoseAWakeUp() throws Exception {
+    SplittableRandom random = TestSeed.random("ProgressNotifierTest.advancesAndTermination");
     try (Races races = new Races(4)) {
       for (int i = 0; i < 3_000; i++) {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
         ProgressNotifier notifier = new ProgressNotifier();
         int steps = 1 + random.nextInt(8);
         int ending = random.nextInt(3); // 0: stays running, 1: completes, 2: fails
@@ -516,14 +519,15 @@ class ProgressNotifierTest {
         for (int w = 0; w < 3; w++) {
           // Beyond the last step only when the notifier ends, else the waiter would rightly hang.
           long target = random.nextInt(ending == 0 ? steps + 1 : steps + 3);
+          int way = random.nextInt(3);
           targets.add(new long[] {target});
-          actions.add(() -> awaitOneWayAndCheck(notifier, target, steps, ending, cause));
+          actions.add(() -> awaitOneWayAndCheck(notifier, target, steps, ending, cause, way));
         }
 
         races.run(actions);
 
         for (long[] target : targets) { // waiters arriving after everything
-          awaitOneWayAndCheck(notifier, target[0], steps, ending, cause);
+          awaitOneWayAndCheck(notifier, target[0], steps, ending, cause, random.nextInt(3));
         }
         assertThat(notifier.waiterCount()).isZero();
       }
@@ -550,13 +554,16 @@ class ProgressNotifierTest {
     }
   }
 
-  /** Waits for {@code target} in a randomly chosen way; checks the result against the script. */
+  /**
+   * Waits for {@code target} in way {@code way} (0: await, 1: timed await, 2: future; chosen at
+   * random by the caller); checks the result against the script.
+   */
   private static void awaitOneWayAndCheck(
-      ProgressNotifier notifier, long target, int steps, int ending, Throwable cause)
+      ProgressNotifier notifier, long target, int steps, int ending, Throwable cause, int way)
       throws Exception {
     long value;
     try {
-      switch (ThreadLocalRandom.current().nextInt(3)) {
+      switch (way) {
         case 0:
           value = notifier.awaitAtLeast(target);
           break;

@@ -2,6 +2,7 @@ package dev.latchwork.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.latchwork.core.testing.TestSeed;
 import java.lang.reflect.Method;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -9,15 +10,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.event.Level;
 
 /** The in-flight registry: what a snapshot contains, under concurrency and toggling. */
+@ExtendWith(TestSeed.class)
 class TracerInFlightTest {
 
   static final class Store {}
@@ -149,7 +152,7 @@ class TracerInFlightTest {
       AtomicLongArray entered,
       AtomicLongArray closing,
       AtomicLongArray closed) {
-    ThreadLocalRandom random = ThreadLocalRandom.current();
+    SplittableRandom random = TestSeed.random("TracerInFlightTest.snapshots/worker " + me);
     java.util.ArrayDeque<Tracer.Span> open = new java.util.ArrayDeque<>();
     long next = 0;
     long oldestOpen = 0;
@@ -213,7 +216,7 @@ class TracerInFlightTest {
     whileWorkersRun(
         workers,
         me -> {
-          ThreadLocalRandom random = ThreadLocalRandom.current();
+          SplittableRandom random = TestSeed.random("TracerInFlightTest.toggling/worker " + me);
           java.util.ArrayDeque<Tracer.Span> open = new java.util.ArrayDeque<>();
           for (long n = 0; n < operationsPerWorker; n++) {
             open.addLast(tracers[me].enter("op", "n", n));

@@ -2,6 +2,7 @@ package dev.latchwork.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.latchwork.core.testing.TestSeed;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
@@ -17,8 +18,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+@ExtendWith(TestSeed.class)
 class PositionalWriterVirtualThreadTest {
   private static final int THREADS = 64;
   private static final int ROUNDS = 400;
@@ -76,7 +79,7 @@ class PositionalWriterVirtualThreadTest {
         }));
       }
       Thread interrupter = Thread.ofPlatform().name("interrupter").start(() -> {
-        SplittableRandom random = new SplittableRandom(11);
+        SplittableRandom random = TestSeed.random("PositionalWriterVirtualThreadTest.interrupter");
         while (!done.get()) {
           workers.get(random.nextInt(THREADS)).interrupt();
           for (int spin = random.nextInt(500); spin > 0; spin--) {

@@ -2,14 +2,18 @@ package dev.latchwork.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.latchwork.core.testing.TestSeed;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Waiters on virtual threads (JDK 21+): parking must not pin carriers or lose wake-ups. */
+@ExtendWith(TestSeed.class)
 class VirtualThreadWaitersTest {
   private static final int WAITERS = 10_000;
 
@@ -25,10 +29,13 @@ class VirtualThreadWaitersTest {
     AtomicInteger released = new AtomicInteger();
     AtomicReference<Throwable> error = new AtomicReference<>();
     List<Thread> threads = new ArrayList<>(WAITERS);
+    // Timed or untimed awaits at random, so that both park paths run on virtual threads.
+    SplittableRandom random = TestSeed.random("VirtualThreadWaitersTest.latchWaiters");
     for (int i = 0; i < WAITERS; i++) {
+      boolean timed = random.nextBoolean();
       threads.add(Thread.ofVirtual().start(() -> {
         try {
-          if (ThreadLocalRandomHolder.timed()) {
+          if (timed) {
             assertThat(latch.await(30, TimeUnit.SECONDS)).isTrue();
           } else {
             latch.await();
@@ -119,12 +126,5 @@ class VirtualThreadWaitersTest {
     }
     assertThat(notifier.wakeUpCount()).isEqualTo(WAITERS);
     assertThat(notifier.waiterCount()).isZero();
-  }
-
-  /** Chooses timed or untimed awaits at random, so both park paths run on virtual threads. */
-  private static final class ThreadLocalRandomHolder {
-    static boolean timed() {
-      return java.util.concurrent.ThreadLocalRandom.current().nextBoolean();
-    }
   }
 }

@@ -8,6 +8,7 @@ import static dev.latchwork.fetch.TestData.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.latchwork.core.testing.TestSeed;
 import dev.latchwork.fetch.MemorySource.Behavior;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,6 +27,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -34,14 +36,15 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+@ExtendWith(TestSeed.class)
 class FetchStoreTest {
   private static final int PART = 64 << 10;
 
@@ -146,8 +149,8 @@ class FetchStoreTest {
     try {
       List<Future<?>> futures = new ArrayList<>();
       for (int r = 0; r < 8; r++) {
+        SplittableRandom random = TestSeed.random("FetchStoreTest.randomReaders/reader " + r);
         futures.add(readers.submit(() -> {
-          ThreadLocalRandom random = ThreadLocalRandom.current();
           for (int i = 0; i < 100; i++) {
             long pos = random.nextLong(data.length + 100);
             int len = 1 + random.nextInt(3 * PART);
@@ -176,9 +179,10 @@ class FetchStoreTest {
         List<Future<?>> futures = new ArrayList<>();
         CountDownLatch go = new CountDownLatch(1);
         for (int r = 0; r < 4; r++) {
+          SplittableRandom random =
+              TestSeed.random("FetchStoreTest.racingCompletion/round " + round + "/reader " + r);
           futures.add(readers.submit(() -> {
             go.await();
-            ThreadLocalRandom random = ThreadLocalRandom.current();
             for (int i = 0; i < 20; i++) {
               long pos = random.nextLong(data.length);
               int len = 1 + random.nextInt(3000);

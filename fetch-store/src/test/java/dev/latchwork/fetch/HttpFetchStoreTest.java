@@ -6,6 +6,7 @@ import static dev.latchwork.fetch.TestData.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.latchwork.core.testing.TestSeed;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -15,20 +16,22 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The store over a real HTTP server (embedded Jetty serving files with ranges and ETags). */
+@ExtendWith(TestSeed.class)
 class HttpFetchStoreTest {
   private static final int SIZE = 32 << 20;
 
@@ -68,13 +71,16 @@ class HttpFetchStoreTest {
         (int) Math.min(data.length, from + length));
   }
 
-  /** 8 readers x 100 random ranges while the download runs: each byte equals the original. */
-  private void randomReaders(FetchStore store, byte[] data, int readerCount, int reads)
+  /**
+   * {@code readerCount} readers x {@code reads} random ranges (drawn from the test seed under
+   * {@code name}) while the download runs: each byte equals the original.
+   */
+  private void randomReaders(FetchStore store, byte[] data, int readerCount, int reads, String name)
       throws Exception {
     List<Future<?>> futures = new ArrayList<>();
     for (int r = 0; r < readerCount; r++) {
+      SplittableRandom random = TestSeed.random(name + "/reader " + r);
       futures.add(readers.submit(() -> {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
         for (int i = 0; i < reads; i++) {
           long pos = random.nextLong(data.length + 1000L);
           int len = 1 + random.nextInt(256 << 10);
@@ -94,7 +100,7 @@ class HttpFetchStoreTest {
     Files.write(root.resolve("big.bin"), data);
     FetchStore store = builder("big.bin").open();
     try {
-      randomReaders(store, data, 8, 100);
+      randomReaders(store, data, 8, 100, "HttpFetchStoreTest.eightReaders");
       store.awaitComplete();
       assertThat(store.progress()).isEqualTo(new FetchProgress(SIZE, SIZE, 32, 0, 0));
     } finally {
@@ -121,10 +127,11 @@ class HttpFetchStoreTest {
       }
       List<Future<?>> all = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
+        int index = i;
         FetchStore store = stores.get(i);
         byte[] data = objects.get(i);
         all.add(readers.submit(() -> {
-          randomReaders(store, data, 4, 25);
+          randomReaders(store, data, 4, 25, "HttpFetchStoreTest.fourStores/store " + index);
           return null;
         }));
       }
@@ -151,7 +158,7 @@ class HttpFetchStoreTest {
     FetchStore store = builder("flaky.bin").retryPolicy(StoreTesting.FAST.withMaxAttempts(10))
         .open();
     try {
-      randomReaders(store, data, 4, 30);
+      randomReaders(store, data, 4, 30, "HttpFetchStoreTest.flakyServer");
       store.awaitComplete();
       assertThat(readFully(store, 0, data.length)).isEqualTo(data);
       assertThat(store.progress().retries()).isPositive();

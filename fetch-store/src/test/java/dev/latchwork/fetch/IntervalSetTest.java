@@ -3,9 +3,12 @@ package dev.latchwork.fetch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.Random;
+import dev.latchwork.core.testing.TestSeed;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(TestSeed.class)
 class IntervalSetTest {
 
   @Test
@@ -44,7 +47,7 @@ class IntervalSetTest {
 
   @Test
   void agreesWithABitmapModelOnRandomAdds() {
-    Random random = new Random(42);
+    SplittableRandom random = TestSeed.random("IntervalSetTest.randomAdds");
     for (int round = 0; round < 60; round++) {
       int universe = 1 + random.nextInt(80);
       boolean[] model = new boolean[universe];

@@ -3,14 +3,17 @@ package dev.latchwork.fetch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.latchwork.core.testing.TestSeed;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(TestSeed.class)
 class PartSchedulerTest {
 
   @Test
@@ -49,18 +52,19 @@ class PartSchedulerTest {
 
   @Test
   void everyPartIsClaimedExactlyOnceUnderConcurrentClaimsAndDemands() throws Exception {
+    SplittableRandom random = TestSeed.random("PartSchedulerTest.concurrentClaims");
     for (int round = 0; round < 200; round++) {
-      int parts = 1 + ThreadLocalRandom.current().nextInt(64);
+      int parts = 1 + random.nextInt(64);
       PartScheduler s = new PartScheduler(parts);
       AtomicIntegerArray claims = new AtomicIntegerArray(parts);
       ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
       CyclicBarrier start = new CyclicBarrier(4);
       List<Thread> threads = new ArrayList<>();
       for (int t = 0; t < 4; t++) {
+        SplittableRandom r = random.split(); // one per thread: SplittableRandom is not thread-safe
         threads.add(new Thread(() -> {
           try {
             start.await();
-            ThreadLocalRandom r = ThreadLocalRandom.current();
             for (;;) {
               if (r.nextBoolean()) {
                 s.demand(r.nextInt(parts));

@@ -3,6 +3,7 @@ package dev.latchwork.writer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.latchwork.core.testing.TestSeed;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -13,8 +14,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+@ExtendWith(TestSeed.class)
 class CheckpointTest {
   @TempDir Path dir;
 
@@ -53,7 +56,7 @@ class CheckpointTest {
 
   @Test
   void aTornOrCorruptTailIsIgnoredAndTruncatedWhateverItLooksLike() throws IOException {
-    SplittableRandom random = new SplittableRandom(11);
+    SplittableRandom random = TestSeed.random("CheckpointTest.tornTail");
     long validEnd = FramedFormat.HEADER_SIZE + 4L * Checkpoint.RECORD_SIZE;
     for (int round = 0; round < 60; round++) {
       Path file = withRecords(sample());

@@ -3,6 +3,7 @@ package dev.latchwork.writer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.latchwork.core.testing.TestSeed;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -12,8 +13,10 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+@ExtendWith(TestSeed.class)
 class ChunkFileTest {
   private static final long SEED = 31;
   private final ChunkLayout layout = ChunkLayout.framed(100, 1050);
@@ -70,7 +73,7 @@ class ChunkFileTest {
 
   @Test
   void everyRandomCorruptionIsDetected() throws IOException {
-    SplittableRandom random = new SplittableRandom(99);
+    SplittableRandom random = TestSeed.random("ChunkFileTest.randomCorruption");
     for (int round = 0; round < 400; round++) {
       byte[] bad = goodBytes.clone();
       int flips = 1 + random.nextInt(3);

@@ -3,6 +3,7 @@ package dev.latchwork.writer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.latchwork.core.testing.TestSeed;
 import dev.latchwork.core.SignalFailedException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -27,8 +28,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+@ExtendWith(TestSeed.class)
 class ChunkWriterTest {
   private static final ChunkWriter.Options NO_BACKGROUND = ChunkWriter.Options.defaults().checkpointInterval(Duration.ZERO);
 
@@ -48,7 +51,7 @@ class ChunkWriterTest {
 
   @Test
   void manyWritersInRandomOrderProduceTheExactFile() throws Exception {
-    SplittableRandom random = new SplittableRandom(2026);
+    SplittableRandom random = TestSeed.random("ChunkWriterTest.randomOrder");
     for (int round = 0; round < 60; round++) {
       int chunkSize = 1 + random.nextInt(round % 3 == 0 ? 8 : 5000);
       long count = round % 10 == 0 ? 0 : round % 10 == 1 ? 1 : random.nextInt(1, 200);

@@ -2,6 +2,7 @@ package dev.latchwork.writer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.latchwork.core.testing.TestSeed;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * killed with SIGKILL at a random point; the parent resumes, writes the missing chunks, commits,
  * and gets exactly the expected file. Chunks the child reported durable must not be missing.
  */
+@ExtendWith(TestSeed.class)
 class CrashRecoveryTest {
   private static final int KILLS = 12;
 
@@ -27,7 +30,7 @@ class CrashRecoveryTest {
 
   @Test
   void aWriterKilledAtRandomPointsResumesToTheExactFile() throws Exception {
-    SplittableRandom random = new SplittableRandom(0xC4A5L);
+    SplittableRandom random = TestSeed.random("CrashRecoveryTest.kills");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String classpath = System.getProperty("java.class.path");
     int checkedDurable = 0;

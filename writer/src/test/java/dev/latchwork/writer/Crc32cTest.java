@@ -3,11 +3,14 @@ package dev.latchwork.writer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.latchwork.core.testing.TestSeed;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(TestSeed.class)
 class Crc32cTest {
 
   private static int reference(byte[] data, int from, int to) {
@@ -18,7 +21,7 @@ class Crc32cTest {
 
   @Test
   void combiningPieceCrcsOfRandomSplitsEqualsTheCrcOfTheWhole() {
-    SplittableRandom random = new SplittableRandom(0x5eed);
+    SplittableRandom random = TestSeed.random("Crc32cTest.randomSplits");
     for (int round = 0; round < 2_000; round++) {
       byte[] data = new byte[random.nextInt(0, round < 1_000 ? 64 : 5_000)];
       random.nextBytes(data);

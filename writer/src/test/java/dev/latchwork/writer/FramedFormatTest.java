@@ -3,11 +3,14 @@ package dev.latchwork.writer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.latchwork.core.testing.TestSeed;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(TestSeed.class)
 class FramedFormatTest {
   private static final Path SOURCE = Path.of("test.lw");
 
@@ -56,7 +59,7 @@ class FramedFormatTest {
 
   @Test
   void footerRoundTripsAndEveryByteCorruptionIsDetected() throws Exception {
-    SplittableRandom random = new SplittableRandom(7);
+    SplittableRandom random = TestSeed.random("FramedFormatTest.footerCorruption");
     ChunkLayout layout = ChunkLayout.framed(8, 27);
     int[] crcs = new int[4];
     byte[] payload = new byte[27];

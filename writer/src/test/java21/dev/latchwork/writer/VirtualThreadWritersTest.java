@@ -2,6 +2,7 @@ package dev.latchwork.writer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.latchwork.core.testing.TestSeed;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,15 +12,17 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Writers and racing commit callers on virtual threads (JDK 21+). */
+@ExtendWith(TestSeed.class)
 class VirtualThreadWritersTest {
   @TempDir Path dir;
 
   @Test
   void everyChunkWrittenFromItsOwnVirtualThreadAndTenVirtualCommitCallersFinalizeOnce() throws Exception {
-    SplittableRandom random = new SplittableRandom(21);
+    SplittableRandom random = TestSeed.random("VirtualThreadWritersTest.chunks");
     for (int round = 0; round < 5; round++) {
       ChunkLayout layout = ChunkLayout.framed(64 + random.nextInt(512), 1_000L * 300 - random.nextInt(200));
       Path target = dir.resolve("vt-" + round);
