@@ -12,11 +12,9 @@ import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -28,7 +26,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -123,12 +120,10 @@ public final class FetchStore implements Closeable {
    * before its latch opens; a reader whose range is already in it skips the latches. bytesPresent
    * is the ProgressNotifier over the same total that awaitComplete waits on.
    *
-   * Lifetime: users counts the threads that may touch the temp file right now (a reader inside its
-   * file read, a worker inside a write), in units of 2; bit 0 is the closed flag. enter() increments
-   * unless closed; close() sets the flag. Exactly one thread sees "closed and no users" (close()
-   * itself if there were none, else the last leave()) and it closes the writer and deletes or
-   * moves the temp file. Nothing can enter after the flag is set, so nothing can touch the file
-   * after it is gone; that is the whole argument for the reader-enters-while-closing race.
+   * Lifetime: every touch of the temp file (a reader's file read, a worker's write, moveTo's
+   * force) is bracketed by file.enter()/leave(); TempFileLifetime closes and deletes or moves the
+   * file once the store is closed and the last of them has left. close() and moveTo() race to claim
+   * the disposition; the winner shuts everything down (shutDown), so nothing enters afterwards.
    *
    * Cancellation: workers register the stream of the part they are fetching in inFlight and
    * re-check the stop flag after registering, so close() (which sets the flag first and then
@@ -145,9 +140,6 @@ public final class FetchStore implements Closeable {
 
   private static final Logger LOG = LoggerFactory.getLogger(FetchStore.class);
   private static final int COPY_BUFFER = 64 << 10;
-  private static final long CLOSED = 1L;
-  private static final long USER = 2L;
-  private static final Object DELETE = new Object();
 
   private final Tracer tracer;
   private final RangeSource source;
@@ -155,8 +147,7 @@ public final class FetchStore implements Closeable {
   private final long size;
   private final long partSize;
   private final int partCount;
-  private final Path tempFile;
-  private final PositionalWriter writer;
+  private final TempFileLifetime file;
   private final PartScheduler scheduler;
   private final BroadcastLatch[] parts;
   private final ProgressNotifier bytesPresent = new ProgressNotifier();
@@ -173,14 +164,9 @@ public final class FetchStore implements Closeable {
   private final ExecutorService ownedExecutor;
   private final ProgressDispatcher dispatcher;
 
-  private final AtomicLong users = new AtomicLong();
-  /** null while open, then DELETE or the Path to move the temp file to; set once. */
-  private final AtomicReference<Object> disposition = new AtomicReference<>();
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   /** Opens when fetching must stop (closed or failed); cuts backoffs short. */
   private final BroadcastLatch stopped = new BroadcastLatch();
-  /** Opens when the temp file is gone (deleted or moved); failed if the move failed. */
-  private final BroadcastLatch terminated = new BroadcastLatch();
   private final Set<InputStream> inFlight = ConcurrentHashMap.newKeySet();
   /** Test seam: run by a reader that holds its reference to the temp file, just before reading. */
   volatile Runnable insideReadHook;
@@ -193,8 +179,7 @@ public final class FetchStore implements Closeable {
     this.size = object.size();
     this.partSize = b.partSize;
     this.partCount = partCount(size, partSize);
-    this.tempFile = tempFile;
-    this.writer = writer;
+    this.file = new TempFileLifetime(tracer.instance(), tempFile, writer);
     this.scheduler = new PartScheduler(partCount);
     this.parts = new BroadcastLatch[partCount];
     for (int i = 0; i < partCount; i++) {
@@ -297,7 +282,7 @@ public final class FetchStore implements Closeable {
     if (!presentRanges.get().contains(position, end)) {
       awaitRange(position, end, timeoutNanos);
     }
-    if (!enter()) {
+    if (!file.enter()) {
       throw new ClosedStoreException("read at " + position + ": store closed");
     }
     try {
@@ -307,7 +292,7 @@ public final class FetchStore implements Closeable {
       }
       return readFile(dst, position, len);
     } finally {
-      leave();
+      file.leave();
     }
   }
 
@@ -342,10 +327,10 @@ public final class FetchStore implements Closeable {
     int total = 0;
     try {
       while (total < len) {
-        int n = writer.read(dst, position + total);
+        int n = file.writer().read(dst, position + total);
         if (n < 0) {
-          throw new IOException("temp file " + tempFile + " ended at " + (position + total)
-              + ", before the present range ending at " + (position + len));
+          throw new IOException("temp file " + file.tempFile() + " ended at "
+              + (position + total) + ", before the present range ending at " + (position + len));
         }
         total += n;
       }
@@ -369,7 +354,7 @@ public final class FetchStore implements Closeable {
       if (position < 0) {
         throw new IllegalArgumentException("position must not be negative: " + position);
       }
-      if (disposition.get() != null) {
+      if (file.isDisposed()) {
         ClosedStoreException e = new ClosedStoreException("newInputStream: store closed");
         span.fail(e);
         throw e;
@@ -389,7 +374,7 @@ public final class FetchStore implements Closeable {
    */
   public SeekableByteChannel newChannel() throws ClosedStoreException {
     try (Tracer.Span span = tracer.enter("newChannel")) {
-      if (disposition.get() != null) {
+      if (file.isDisposed()) {
         ClosedStoreException e = new ClosedStoreException("newChannel: store closed");
         span.fail(e);
         throw e;
@@ -426,17 +411,7 @@ public final class FetchStore implements Closeable {
    */
   public void awaitComplete() throws IOException, InterruptedException {
     try (Tracer.Span span = tracer.enter("awaitComplete")) {
-      try {
-        ensureUsable("awaitComplete");
-        bytesPresent.awaitAtLeast(size);
-      } catch (SignalFailedException e) {
-        IOException io = waitFailed("awaitComplete", e.getCause());
-        span.fail(io);
-        throw io;
-      } catch (IOException | InterruptedException | RuntimeException e) {
-        span.fail(e);
-        throw e;
-      }
+      awaitComplete0(span, null);
     }
   }
 
@@ -451,20 +426,30 @@ public final class FetchStore implements Closeable {
   public boolean awaitComplete(Duration timeout) throws IOException, InterruptedException {
     Objects.requireNonNull(timeout, "timeout");
     try (Tracer.Span span = tracer.enter("awaitComplete", "timeout", timeout)) {
-      try {
-        ensureUsable("awaitComplete");
-        bytesPresent.awaitAtLeast(size, timeout.isNegative() ? Duration.ZERO : timeout);
-        return true;
-      } catch (TimeoutException e) {
-        return false;
-      } catch (SignalFailedException e) {
-        IOException io = waitFailed("awaitComplete", e.getCause());
-        span.fail(io);
-        throw io;
-      } catch (IOException | InterruptedException | RuntimeException e) {
-        span.fail(e);
-        throw e;
+      return awaitComplete0(span, timeout.isNegative() ? Duration.ZERO : timeout);
+    }
+  }
+
+  /** The body of both awaitComplete forms; {@code timeout} null waits forever. */
+  private boolean awaitComplete0(Tracer.Span span, Duration timeout)
+      throws IOException, InterruptedException {
+    try {
+      ensureUsable("awaitComplete");
+      if (timeout == null) {
+        bytesPresent.awaitAtLeast(size);
+      } else {
+        bytesPresent.awaitAtLeast(size, timeout);
       }
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (SignalFailedException e) {
+      IOException io = waitFailed("awaitComplete", e.getCause());
+      span.fail(io);
+      throw io;
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      span.fail(e);
+      throw e;
     }
   }
 
@@ -503,22 +488,23 @@ public final class FetchStore implements Closeable {
       throw new IllegalStateException("moveTo: download incomplete, " + bytesPresent.get()
           + " of " + size + " bytes present");
     }
-    if (!enter()) {
+    if (!file.enter()) {
       throw new ClosedStoreException("moveTo: store closed");
     }
     try {
-      writer.force(true);
+      file.writer().force(true);
     } finally {
-      leave();
+      file.leave();
     }
-    if (!disposition.compareAndSet(null, target)) {
+    if (!file.disposeByMovingTo(target)) {
       throw new ClosedStoreException("moveTo: store closed");
     }
     shutDown(new ClosedStoreException("store closed: moved to " + target));
     try {
-      terminated.await();
+      file.terminated().await();
     } catch (SignalFailedException e) {
-      throw new IOException("moving " + tempFile + " to " + target + " failed", e.getCause());
+      throw new IOException("moving " + file.tempFile() + " to " + target + " failed",
+          e.getCause());
     }
   }
 
@@ -531,7 +517,7 @@ public final class FetchStore implements Closeable {
   public void close() {
     Tracer.Span span = tracer.enter("close");
     try {
-      if (disposition.compareAndSet(null, DELETE)) {
+      if (file.disposeByDeleting()) {
         shutDown(new ClosedStoreException("store closed"));
       }
     } finally {
@@ -541,12 +527,12 @@ public final class FetchStore implements Closeable {
 
   /** Returns the latch that opens once the temp file is gone (for tests and harnesses). */
   BroadcastLatch terminated() {
-    return terminated;
+    return file.terminated();
   }
 
   /** Returns the temp file (for tests). */
   Path tempFile() {
-    return tempFile;
+    return file.tempFile();
   }
 
   /** Returns the executor the store created, or null if one was supplied (for tests). */
@@ -554,112 +540,19 @@ public final class FetchStore implements Closeable {
     return ownedExecutor;
   }
 
+  /** Shuts the store down for the close or move that claimed the temp file. */
   private void shutDown(ClosedStoreException reason) {
-    long previous = users.getAndUpdate(s -> s | CLOSED);
-    stopped.open();
-    for (BroadcastLatch part : parts) {
-      part.fail(reason);
-    }
-    bytesPresent.fail(reason);
-    abortInFlight();
-    if (ownedExecutor != null) {
-      ownedExecutor.shutdownNow();
-    }
-    if (previous == 0) {
-      terminate();
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Lifetime of the temp file
-
-  private boolean enter() {
-    for (;;) {
-      long s = users.get();
-      if ((s & CLOSED) != 0) {
-        return false;
+    file.shutOut(() -> {
+      stopped.open();
+      for (BroadcastLatch part : parts) {
+        part.fail(reason);
       }
-      if (users.compareAndSet(s, s + USER)) {
-        return true;
+      bytesPresent.fail(reason);
+      abortInFlight();
+      if (ownedExecutor != null) {
+        ownedExecutor.shutdownNow();
       }
-    }
-  }
-
-  private void leave() {
-    if (users.addAndGet(-USER) == CLOSED) {
-      terminate();
-    }
-  }
-
-  /** Runs exactly once, when the store is closed and nothing can touch the temp file. */
-  private void terminate() {
-    // This may run on a fetch thread that close() just interrupted (shutdownNow of the owned
-    // executor). Nothing uses the writer any more, so its close() has nothing to wait for and
-    // does not look at the interrupt status.
-    try {
-      writer.close();
-    } catch (IOException e) {
-      LOG.warn("[FetchStore #{}] closing temp file {} failed", tracer.instance(), tempFile, e);
-    }
-    Object target = disposition.get();
-    try {
-      if (target instanceof Path moveTarget) {
-        move(moveTarget);
-      }
-      Files.deleteIfExists(tempFile);
-      terminated.open();
-    } catch (IOException | RuntimeException e) {
-      deleteQuietly(tempFile);
-      terminated.fail(e);
-      if (!(target instanceof Path)) {
-        LOG.warn("[FetchStore #{}] deleting temp file {} failed", tracer.instance(), tempFile, e);
-      }
-    }
-  }
-
-  private void move(Path target) throws IOException {
-    try {
-      Files.move(tempFile, target, StandardCopyOption.ATOMIC_MOVE,
-          StandardCopyOption.REPLACE_EXISTING);
-      syncDirectory(target.toAbsolutePath().getParent());
-    } catch (AtomicMoveNotSupportedException crossDevice) {
-      Path dir = target.toAbsolutePath().getParent();
-      Path sibling = Files.createTempFile(dir, ".latchwork-move-", ".part");
-      try {
-        Files.copy(tempFile, sibling, StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel ch =
-            FileChannel.open(sibling, StandardOpenOption.WRITE)) {
-          ch.force(true);
-        }
-        Files.move(sibling, target, StandardCopyOption.ATOMIC_MOVE,
-            StandardCopyOption.REPLACE_EXISTING);
-      } catch (IOException | RuntimeException e) {
-        deleteQuietly(sibling);
-        throw e;
-      }
-      syncDirectory(dir);
-    }
-  }
-
-  /** Makes a rename durable where the platform allows syncing a directory (Linux does). */
-  private void syncDirectory(Path dir) {
-    if (dir == null) {
-      return;
-    }
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException | RuntimeException e) {
-      LOG.debug("[FetchStore #{}] cannot sync directory {} (not supported here?)",
-          tracer.instance(), dir, e);
-    }
-  }
-
-  private void deleteQuietly(Path file) {
-    try {
-      Files.deleteIfExists(file);
-    } catch (IOException e) {
-      LOG.warn("[FetchStore #{}] could not delete {}", tracer.instance(), file, e);
-    }
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -723,7 +616,8 @@ public final class FetchStore implements Closeable {
           break;
         } catch (LocalWriteException e) {
           if (!isStopped()) {
-            fail(new IOException("writing temp file " + tempFile + " failed", e.getCause()));
+            fail(new IOException("writing temp file " + file.tempFile() + " failed",
+                e.getCause()));
           }
           span.fail(e.getCause());
           return false;
@@ -791,15 +685,15 @@ public final class FetchStore implements Closeable {
               "short body: " + source + " ended the range [" + from + ", " + end + ") after "
                   + (pos - from) + " bytes (part starts at " + partStart + ")");
         }
-        if (!enter()) {
+        if (!file.enter()) {
           throw new ClosedStoreException("fetch aborted: store closed");
         }
         try {
-          writer.write(ByteBuffer.wrap(buffer, 0, n), pos);
+          file.writer().write(ByteBuffer.wrap(buffer, 0, n), pos);
         } catch (IOException e) {
           throw new LocalWriteException(e);
         } finally {
-          leave();
+          file.leave();
         }
         reached[0] = pos + n;
       }
@@ -872,7 +766,7 @@ public final class FetchStore implements Closeable {
 
   /** Fails the store for good: wakes every waiter with the cause, stops every fetch. */
   private void fail(Throwable cause) {
-    if (disposition.get() != null || !failure.compareAndSet(null, cause)) {
+    if (file.isDisposed() || !failure.compareAndSet(null, cause)) {
       return;
     }
     LOG.warn("[FetchStore #{}] download of {} failed", tracer.instance(), source, cause);
@@ -913,7 +807,7 @@ public final class FetchStore implements Closeable {
   // Helpers
 
   private void ensureUsable(String operation) throws IOException {
-    if (disposition.get() != null) {
+    if (file.isDisposed()) {
       throw new ClosedStoreException(operation + ": store closed");
     }
     Throwable cause = failure.get();
@@ -971,7 +865,7 @@ public final class FetchStore implements Closeable {
   public String toString() {
     return "FetchStore#" + tracer.instance() + "[" + source + ", " + size + " bytes, present "
         + presentRanges.get() + (failure.get() != null ? ", failed" : "")
-        + (disposition.get() != null ? ", closed" : "") + "]";
+        + (file.isDisposed() ? ", closed" : "") + "]";
   }
 
   /** A temp-file write failure inside copy(), kept apart from the source's IOExceptions. */
@@ -980,27 +874,6 @@ public final class FetchStore implements Closeable {
 
     LocalWriteException(IOException cause) {
       super(cause);
-    }
-  }
-
-  /**
-   * The one timer thread, shared by every store, that aborts source reads past their read timeout.
-   * Created on first use; a daemon that idles when no read is in progress (cancelled alarms are
-   * removed at once).
-   */
-  private static final class ReadTimer {
-    static final ScheduledThreadPoolExecutor INSTANCE = create();
-
-    private ReadTimer() {}
-
-    private static ScheduledThreadPoolExecutor create() {
-      ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
-        Thread t = new Thread(r, "latchwork-fetch-read-timeout");
-        t.setDaemon(true);
-        return t;
-      });
-      timer.setRemoveOnCancelPolicy(true);
-      return timer;
     }
   }
 
