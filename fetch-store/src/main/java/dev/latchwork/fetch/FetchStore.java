@@ -19,19 +19,15 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -125,10 +121,12 @@ public final class FetchStore implements Closeable {
    * file once the store is closed and the last of them has left. close() and moveTo() race to claim
    * the disposition; the winner shuts everything down (shutDown), so nothing enters afterwards.
    *
-   * Cancellation: workers register the stream of the part they are fetching in inFlight and
-   * re-check the stop flag after registering, so close() (which sets the flag first and then
-   * closes every registered stream) either sees a stream or the worker sees the flag. An owned
-   * executor is also shut down with interrupts.
+   * Fetching a part (attempts, resume, backoff, read timeout) is PartFetcher's; a worker claims a
+   * part, has the fetcher fetch it and publishes it (completePart).
+   *
+   * Cancellation: close() and fail() open stopped first and then have the fetcher close every
+   * registered source stream (PartFetcher explains why no fetch is missed). An owned executor is
+   * also shut down with interrupts.
    */
 
   /** Default part size: 8 MiB. */
@@ -139,11 +137,9 @@ public final class FetchStore implements Closeable {
   public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(60);
 
   private static final Logger LOG = LoggerFactory.getLogger(FetchStore.class);
-  private static final int COPY_BUFFER = 64 << 10;
 
   private final Tracer tracer;
   private final RangeSource source;
-  private final RangeSource.ObjectInfo object;
   private final long size;
   private final long partSize;
   private final int partCount;
@@ -156,9 +152,7 @@ public final class FetchStore implements Closeable {
   private final AtomicInteger partsDone = new AtomicInteger();
   private final AtomicInteger partsInFlight = new AtomicInteger();
   private final AtomicLong retries = new AtomicLong();
-  private final RetryPolicy retryPolicy;
-  private final long readTimeoutNanos;
-  private final Backoff backoff;
+  private final PartFetcher fetcher;
   private final int parallelism;
   private final Executor executor;
   private final ExecutorService ownedExecutor;
@@ -167,7 +161,6 @@ public final class FetchStore implements Closeable {
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   /** Opens when fetching must stop (closed or failed); cuts backoffs short. */
   private final BroadcastLatch stopped = new BroadcastLatch();
-  private final Set<InputStream> inFlight = ConcurrentHashMap.newKeySet();
   /** Test seam: run by a reader that holds its reference to the temp file, just before reading. */
   volatile Runnable insideReadHook;
 
@@ -175,7 +168,6 @@ public final class FetchStore implements Closeable {
       PositionalWriter writer) {
     this.tracer = tracer;
     this.source = b.source;
-    this.object = object;
     this.size = object.size();
     this.partSize = b.partSize;
     this.partCount = partCount(size, partSize);
@@ -185,9 +177,8 @@ public final class FetchStore implements Closeable {
     for (int i = 0; i < partCount; i++) {
       parts[i] = new BroadcastLatch();
     }
-    this.retryPolicy = b.retryPolicy;
-    this.readTimeoutNanos = saturatedNanos(b.readTimeout);
-    this.backoff = b.backoff;
+    this.fetcher = new PartFetcher(tracer, b.source, object, partSize, file, b.retryPolicy,
+        saturatedNanos(b.readTimeout), b.backoff, stopped, this::fail, this::retrying);
     this.parallelism = b.parallelism;
     if (b.executor != null) {
       this.executor = b.executor;
@@ -548,7 +539,7 @@ public final class FetchStore implements Closeable {
         part.fail(reason);
       }
       bytesPresent.fail(reason);
-      abortInFlight();
+      fetcher.abortInFlight();
       if (ownedExecutor != null) {
         ownedExecutor.shutdownNow();
       }
@@ -580,7 +571,7 @@ public final class FetchStore implements Closeable {
         signalProgress();
         boolean fetched = false;
         try {
-          fetched = fetchPart(p);
+          fetched = fetcher.fetch(p);
         } finally {
           if (!fetched) {
             partsInFlight.decrementAndGet();
@@ -598,145 +589,6 @@ public final class FetchStore implements Closeable {
       fail(e);
       throw e;
     }
-  }
-
-  /** Fetches part {@code p} into the temp file; returns false if it failed or was aborted. */
-  private boolean fetchPart(int p) {
-    long start = (long) p * partSize;
-    long end = Math.min(size, start + partSize);
-    try (Tracer.Span span = tracer.enter("fetchPart", "part", p, "start", start)) {
-      // reached[0]: first byte not yet in the temp file; survives a failed attempt, so that the
-      // retry resumes there instead of fetching the received bytes again.
-      long[] reached = {start};
-      byte[] buffer = new byte[(int) Math.min(COPY_BUFFER, end - start)];
-      for (int attempts = 1; ; attempts++) {
-        IOException problem;
-        try {
-          copy(start, end, buffer, reached);
-          break;
-        } catch (LocalWriteException e) {
-          if (!isStopped()) {
-            fail(new IOException("writing temp file " + file.tempFile() + " failed",
-                e.getCause()));
-          }
-          span.fail(e.getCause());
-          return false;
-        } catch (IOException e) {
-          problem = e;
-        }
-        if (isStopped()) {
-          return false;
-        }
-        span.fail(problem);
-        if (problem instanceof RangeSourceException sourceFailure
-            && !sourceFailure.isRetryable()) {
-          fail(problem);
-          return false;
-        }
-        if (problem instanceof InterruptedIOException) {
-          Thread.currentThread().interrupt();
-          fail(problem);
-          return false;
-        }
-        if (attempts >= retryPolicy.maxAttempts()) {
-          fail(new IOException("part " + p + " [" + start + ", " + end + ") of " + source
-              + " failed " + attempts + " times; last failure: " + problem, problem));
-          return false;
-        }
-        retries.incrementAndGet();
-        signalProgress();
-        Duration delay = retryPolicy.backoff(attempts, ThreadLocalRandom.current().nextDouble());
-        LOG.debug("[FetchStore #{}] part {} attempt {} failed at byte {}, retrying in {}: {}",
-            tracer.instance(), p, attempts, reached[0], delay, problem.toString());
-        try {
-          backoff.pause(delay, stopped);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          if (!isStopped()) {
-            fail(new InterruptedIOException("fetch thread interrupted during backoff"));
-          }
-          return false;
-        }
-      }
-      return true;
-    }
-  }
-
-  /**
-   * Copies {@code [reached[0], end)} from a new stream of the source into the temp file, advancing
-   * {@code reached[0]} after every write. IOExceptions are the source's; a temp-file write failure
-   * is a LocalWriteException.
-   */
-  private void copy(long partStart, long end, byte[] buffer, long[] reached) throws IOException {
-    long from = reached[0];
-    InputStream in = source.open(object, from, end);
-    inFlight.add(in);
-    try {
-      if (isStopped()) {
-        throw new ClosedStoreException("fetch aborted: store closed");
-      }
-      AtomicBoolean timedOut = new AtomicBoolean();
-      while (reached[0] < end) {
-        long pos = reached[0];
-        int n = readWithTimeout(in, buffer, (int) Math.min(buffer.length, end - pos), timedOut,
-            pos);
-        if (n < 0) {
-          throw new RangeSourceException(RangeSourceException.Kind.TRANSIENT,
-              "short body: " + source + " ended the range [" + from + ", " + end + ") after "
-                  + (pos - from) + " bytes (part starts at " + partStart + ")");
-        }
-        if (!file.enter()) {
-          throw new ClosedStoreException("fetch aborted: store closed");
-        }
-        try {
-          file.writer().write(ByteBuffer.wrap(buffer, 0, n), pos);
-        } catch (IOException e) {
-          throw new LocalWriteException(e);
-        } finally {
-          file.leave();
-        }
-        reached[0] = pos + n;
-      }
-    } finally {
-      inFlight.remove(in);
-      closeQuietly(in);
-    }
-  }
-
-  /**
-   * One read of a source stream, aborted (the stream closed from the timer thread) if it brings no
-   * byte within the read timeout; an aborted read is a transient failure, so the part is retried
-   * from the bytes already written.
-   */
-  private int readWithTimeout(InputStream in, byte[] buffer, int len, AtomicBoolean timedOut,
-      long position) throws IOException {
-    if (readTimeoutNanos <= 0) {
-      return in.read(buffer, 0, len);
-    }
-    ScheduledFuture<?> alarm = ReadTimer.INSTANCE.schedule(() -> {
-      timedOut.set(true);
-      closeQuietly(in);
-    }, readTimeoutNanos, TimeUnit.NANOSECONDS);
-    try {
-      int n = in.read(buffer, 0, len);
-      if (n < 0 && timedOut.get()) {
-        throw readTimedOut(position, null);
-      }
-      return n;
-    } catch (IOException e) {
-      if (timedOut.get() && !isStopped()) {
-        throw readTimedOut(position, e);
-      }
-      throw e;
-    } finally {
-      alarm.cancel(false);
-    }
-  }
-
-  private RangeSourceException readTimedOut(long position, IOException cause) {
-    return new RangeSourceException(RangeSourceException.Kind.TRANSIENT,
-        "no data from " + source + " for " + Duration.ofNanos(readTimeoutNanos) + " at byte "
-            + position + ": stream aborted", cause);
   }
 
   /**
@@ -775,22 +627,14 @@ public final class FetchStore implements Closeable {
       part.fail(cause);
     }
     bytesPresent.fail(cause);
-    abortInFlight();
+    fetcher.abortInFlight();
     signalProgress();
   }
 
-  private void abortInFlight() {
-    for (InputStream in : inFlight) {
-      closeQuietly(in);
-    }
-  }
-
-  private void closeQuietly(InputStream in) {
-    try {
-      in.close();
-    } catch (IOException | RuntimeException e) {
-      LOG.debug("[FetchStore #{}] closing a source stream failed", tracer.instance(), e);
-    }
+  /** Counts a retry of a part (PartFetcher's callback). */
+  private void retrying() {
+    retries.incrementAndGet();
+    signalProgress();
   }
 
   private boolean isStopped() {
@@ -866,15 +710,6 @@ public final class FetchStore implements Closeable {
     return "FetchStore#" + tracer.instance() + "[" + source + ", " + size + " bytes, present "
         + presentRanges.get() + (failure.get() != null ? ", failed" : "")
         + (file.isDisposed() ? ", closed" : "") + "]";
-  }
-
-  /** A temp-file write failure inside copy(), kept apart from the source's IOExceptions. */
-  private static final class LocalWriteException extends IOException {
-    private static final long serialVersionUID = 1L;
-
-    LocalWriteException(IOException cause) {
-      super(cause);
-    }
   }
 
   /** How a worker waits before a retry; tests substitute one that records and returns. */
