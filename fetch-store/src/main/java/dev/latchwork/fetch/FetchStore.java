@@ -534,12 +534,7 @@ public final class FetchStore implements Closeable {
   /** Shuts the store down for the close or move that claimed the temp file. */
   private void shutDown(ClosedStoreException reason) {
     file.shutOut(() -> {
-      stopped.open();
-      for (BroadcastLatch part : parts) {
-        part.fail(reason);
-      }
-      bytesPresent.fail(reason);
-      fetcher.abortInFlight();
+      stopEverything(reason);
       if (ownedExecutor != null) {
         ownedExecutor.shutdownNow();
       }
@@ -622,13 +617,21 @@ public final class FetchStore implements Closeable {
       return;
     }
     LOG.warn("[FetchStore #{}] download of {} failed", tracer.instance(), source, cause);
+    stopEverything(cause);
+    signalProgress();
+  }
+
+  /**
+   * Stops fetching and wakes every waiter with {@code cause}, for both close and failure: stopped
+   * opens first, so a fetch that registers its stream afterwards sees it (see PartFetcher).
+   */
+  private void stopEverything(Throwable cause) {
     stopped.open();
     for (BroadcastLatch part : parts) {
       part.fail(cause);
     }
     bytesPresent.fail(cause);
     fetcher.abortInFlight();
-    signalProgress();
   }
 
   /** Counts a retry of a part (PartFetcher's callback). */
