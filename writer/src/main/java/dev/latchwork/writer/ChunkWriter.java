@@ -9,15 +9,11 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
-import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
@@ -128,9 +124,6 @@ public final class ChunkWriter implements Closeable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ChunkWriter.class);
 
-  static final String PART_SUFFIX = ".lwpart";
-  static final String CHECKPOINT_SUFFIX = ".lwckpt";
-
   private static final int OPEN = 0;
   private static final int COMMITTING = 1;
   private static final int COMMITTED = 2;
@@ -175,7 +168,7 @@ public final class ChunkWriter implements Closeable {
       Checkpoint checkpoint,
       Map<Long, Integer> recorded) {
     this.target = target;
-    this.part = partPath(target);
+    this.part = TempFiles.partPath(target);
     this.layout = layout;
     this.options = options;
     this.tracer = tracer;
@@ -230,40 +223,8 @@ public final class ChunkWriter implements Closeable {
       if (!Files.isDirectory(dir)) {
         throw new NoSuchFileException(dir.toString(), null, "the target's directory does not exist");
       }
-      Path part = partPath(t);
-      Path ckpt = checkpointPath(t);
-      if (!options.replaceUnfinished && Files.exists(part)) {
-        throw new FileAlreadyExistsException(
-            part.toString(), null, "an unfinished write for " + t + " exists: resume it, abort it, or create with replaceUnfinished");
-      }
-      FileAttribute<?>[] attrs = ownerOnly(dir);
-      Checkpoint checkpoint = null;
-      DataFile df = null;
-      boolean partCreated = false;
-      try {
-        if (options.replaceUnfinished) {
-          // Lock the checkpoint first: a write still in progress elsewhere keeps its files.
-          checkpoint = Checkpoint.create(ckpt, layout, attrs);
-          Files.deleteIfExists(part);
-        }
-        Files.createFile(part, attrs); // CREATE_NEW: of two creators, one owns the target
-        partCreated = true;
-        if (checkpoint == null) {
-          checkpoint = Checkpoint.create(ckpt, layout, attrs);
-        }
-        df = opener.open(part);
-        forceDirectory(dir);
-      } catch (IOException | RuntimeException e) {
-        closeAll(e, df, checkpoint);
-        if (partCreated) {
-          deleteQuietly(e, part);
-        }
-        if (checkpoint != null) {
-          deleteQuietly(e, ckpt);
-        }
-        throw e;
-      }
-      ChunkWriter w = new ChunkWriter(t, layout, options, tracer, df, checkpoint, Map.of());
+      TempFiles.Created files = TempFiles.create(t, layout, options.replaceUnfinished, opener);
+      ChunkWriter w = new ChunkWriter(t, layout, options, tracer, files.data(), files.checkpoint(), Map.of());
       w.started();
       return w;
     } catch (IOException | RuntimeException | Error e) {
@@ -302,15 +263,15 @@ public final class ChunkWriter implements Closeable {
     Tracer tracer = Tracer.forInstance(ChunkWriter.class);
     Tracer.Span span = tracer.enter("resume", "target", t);
     try {
-      Path part = partPath(t);
+      Path part = TempFiles.partPath(t);
       if (!Files.exists(part)) {
         throw new NoSuchFileException(part.toString(), null, "no unfinished write for " + t);
       }
       Checkpoint.Recovered rec;
       try {
-        rec = Checkpoint.open(checkpointPath(t));
+        rec = Checkpoint.open(TempFiles.checkpointPath(t));
       } catch (NoSuchFileException e) {
-        NoSuchFileException x = new NoSuchFileException(checkpointPath(t).toString(), null,
+        NoSuchFileException x = new NoSuchFileException(TempFiles.checkpointPath(t).toString(), null,
             "the unfinished write " + part + " has no checkpoint, so nothing in it can be trusted;"
                 + " create with replaceUnfinished to start over");
         x.initCause(e);
@@ -345,7 +306,7 @@ public final class ChunkWriter implements Closeable {
         w.started();
         return w;
       } catch (IOException | RuntimeException e) {
-        closeAll(e, df, rec.checkpoint());
+        FileIo.closeAll(e, df, rec.checkpoint());
         throw e;
       }
     } catch (IOException | RuntimeException | Error e) {
@@ -627,7 +588,7 @@ public final class ChunkWriter implements Closeable {
     } catch (IOException | RuntimeException | Error e) {
       ctl.set(pack(FAILED, 0));
       cancelPeriodic();
-      closeAll(e, data, checkpoint);
+      FileIo.closeAll(e, data, checkpoint);
       progress.chunks().fail(e);
       progress.bytes().fail(e);
       LOG.warn("commit of {} failed; the unfinished write is kept and can be resumed or aborted", target, e);
@@ -659,9 +620,9 @@ public final class ChunkWriter implements Closeable {
     data.force(true);
     cancelPeriodic();
     data.close();
-    copyPermissions(target, part);
+    TempFiles.copyPermissions(target, part);
     Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    forceDirectory(target.getParent());
+    TempFiles.forceDirectory(target.getParent());
     // The target is published: failures from here on only leave a stale checkpoint behind, which
     // the next create() for this target overwrites.
     try {
@@ -788,8 +749,8 @@ public final class ChunkWriter implements Closeable {
   private void deleteFiles() {
     cancelPeriodic();
     IOException failure = new IOException("could not delete the unfinished write " + part);
-    closeAll(failure, data, checkpoint);
-    deleteQuietly(failure, part, checkpoint.path());
+    FileIo.closeAll(failure, data, checkpoint);
+    FileIo.deleteQuietly(failure, part, checkpoint.path());
     CancellationException cancelled = new CancellationException("the ChunkWriter for " + target + " was aborted");
     progress.chunks().fail(cancelled);
     progress.bytes().fail(cancelled);
@@ -803,7 +764,7 @@ public final class ChunkWriter implements Closeable {
   private void releaseFiles() {
     cancelPeriodic();
     IOException failure = new IOException("could not close the unfinished write " + part);
-    closeAll(failure, data, checkpoint);
+    FileIo.closeAll(failure, data, checkpoint);
     IllegalStateException closed = new IllegalStateException("the ChunkWriter for " + target + " was closed");
     progress.chunks().fail(closed);
     progress.bytes().fail(closed);
@@ -1023,14 +984,6 @@ public final class ChunkWriter implements Closeable {
   // ---------------------------------------------------------------------------------------------
   // Helpers
 
-  static Path partPath(Path target) {
-    return target.resolveSibling("." + target.getFileName() + PART_SUFFIX);
-  }
-
-  static Path checkpointPath(Path target) {
-    return target.resolveSibling("." + target.getFileName() + CHECKPOINT_SUFFIX);
-  }
-
   private static long pack(int phase, long count) {
     return ((long) phase << PHASE_SHIFT) | count;
   }
@@ -1049,64 +1002,6 @@ public final class ChunkWriter implements Closeable {
 
   private static long state(long slot) {
     return slot >>> 32;
-  }
-
-  private static boolean posix(Path p) {
-    // The file system's views, not Files.getFileStore(p)'s: that reads the mount table each time.
-    return p.getFileSystem().supportedFileAttributeViews().contains("posix");
-  }
-
-  private static FileAttribute<?>[] ownerOnly(Path dir) {
-    if (posix(dir)) {
-      return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))};
-    }
-    return new FileAttribute<?>[0];
-  }
-
-  /** A replaced target keeps its POSIX permissions; a new one keeps the owner-only ones. */
-  private static void copyPermissions(Path from, Path to) {
-    try {
-      if (posix(to) && Files.exists(from)) {
-        Files.setPosixFilePermissions(to, Files.getPosixFilePermissions(from));
-      }
-    } catch (IOException | UnsupportedOperationException e) {
-      LOG.debug("could not copy the permissions of {}", from, e);
-    }
-  }
-
-  /**
-   * Forces a directory so that a rename or creation in it is durable. Some platforms and file
-   * systems refuse to open or force a directory (Windows, some FUSE and network file systems);
-   * that is tolerated: there the rename is as durable as the file system makes it.
-   */
-  static void forceDirectory(Path dir) {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      LOG.debug("could not force directory {}: {}", dir, e.toString());
-    }
-  }
-
-  private static void closeAll(Throwable primary, Closeable... closeables) {
-    for (Closeable c : closeables) {
-      if (c != null) {
-        try {
-          c.close();
-        } catch (IOException | RuntimeException e) {
-          primary.addSuppressed(e);
-        }
-      }
-    }
-  }
-
-  private static void deleteQuietly(Throwable primary, Path... paths) {
-    for (Path p : paths) {
-      try {
-        Files.deleteIfExists(p);
-      } catch (IOException e) {
-        primary.addSuppressed(e);
-      }
-    }
   }
 
   /** One commit attempt: its outcome is shared by every commit() caller that joined it. */
