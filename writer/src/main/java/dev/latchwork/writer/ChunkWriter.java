@@ -8,7 +8,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -20,14 +19,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,12 +83,9 @@ public final class ChunkWriter implements Closeable {
   /*
    * Implementation notes.
    *
-   * Per-chunk state lives in one AtomicLongArray slot: state in the high 32 bits (EMPTY, CLAIMED,
-   * WRITTEN, RECORDED), the chunk's CRC32C in the low 32 bits. A writer computes the CRC first and
-   * claims the slot with one CAS EMPTY -> CLAIMED|crc, so a second write of the index fails (or,
-   * with verifyDuplicates, is compared by CRC) before a byte is written; the claim publishes the
-   * CRC with it. After the pwrite the slot becomes WRITTEN; a failed pwrite puts it back to EMPTY,
-   * so the chunk is simply missing again and can be retried.
+   * Per-chunk state (EMPTY, CLAIMED, WRITTEN, RECORDED, with the chunk's CRC32C) lives in
+   * ChunkSlots: a write claims its slot by CAS before writing a byte, so a second write of an
+   * index fails (or, with verifyDuplicates, is compared by CRC) without touching the file.
    *
    * Writer lifecycle and in-flight writes share one AtomicLong, ctl: phase in the bits from 48 up,
    * number of writes in flight below. A write enters by a CAS that increments the count only while
@@ -115,28 +105,21 @@ public final class ChunkWriter implements Closeable {
    * cleared: the writer stays usable. A successful or I/O-failed attempt stays in `attempt`
    * forever, and later commit() calls return its outcome.
    *
-   * Checkpoint rounds are single-flight through `round` (CAS null -> round). A round scans for
-   * WRITTEN slots first, then forces the data file, then appends those records, so every recorded
-   * chunk's write returned before the force began. A round that races commit/abort/close may find
-   * its channels closed; it then ends quietly, since the writer no longer needs a checkpoint.
-   * Background rounds run on one shared daemon thread.
+   * Checkpoint rounds (group commit, single-flight, background scheduling) live in
+   * CheckpointRounds; a round that races commit/abort/close ends quietly.
    */
 
   private static final Logger LOG = LoggerFactory.getLogger(ChunkWriter.class);
 
-  private static final int OPEN = 0;
-  private static final int COMMITTING = 1;
-  private static final int COMMITTED = 2;
-  private static final int ABORTED = 3;
-  private static final int CLOSED = 4;
-  private static final int FAILED = 5;
+  // Phases; package-private for CheckpointRounds.
+  static final int OPEN = 0;
+  static final int COMMITTING = 1;
+  static final int COMMITTED = 2;
+  static final int ABORTED = 3;
+  static final int CLOSED = 4;
+  static final int FAILED = 5;
   private static final int PHASE_SHIFT = 48;
   private static final long COUNT_MASK = (1L << PHASE_SHIFT) - 1;
-
-  private static final long EMPTY = 0;
-  private static final long CLAIMED = 1;
-  private static final long WRITTEN = 2;
-  private static final long RECORDED = 3;
 
   private final Path target;
   private final Path part;
@@ -146,18 +129,14 @@ public final class ChunkWriter implements Closeable {
   private final DataFile data;
   private final Checkpoint checkpoint;
   private final int chunkCount;
-  private final AtomicLongArray slots;
+  private final ChunkSlots slots;
   private final AtomicLong ctl = new AtomicLong();
   private final AtomicLong landed = new AtomicLong();
-  private final AtomicLong sinceCheckpoint = new AtomicLong();
-  private final AtomicBoolean backgroundQueued = new AtomicBoolean();
   private final AtomicReference<Attempt> attempt = new AtomicReference<>();
-  private final AtomicReference<Round> round = new AtomicReference<>();
-  private final AtomicLong roundIds = new AtomicLong();
   private final BroadcastLatch released = new BroadcastLatch();
   private final AtomicInteger finalizations = new AtomicInteger();
   private final Progress progress;
-  private volatile ScheduledFuture<?> periodic;
+  private final CheckpointRounds rounds;
 
   private ChunkWriter(
       Path target,
@@ -175,15 +154,14 @@ public final class ChunkWriter implements Closeable {
     this.data = data;
     this.checkpoint = checkpoint;
     this.chunkCount = (int) layout.chunkCount();
-    this.slots = new AtomicLongArray(chunkCount);
+    this.slots = new ChunkSlots(chunkCount, recorded);
     long bytes = 0;
-    for (Map.Entry<Long, Integer> e : recorded.entrySet()) {
-      int i = e.getKey().intValue();
-      slots.set(i, slot(RECORDED, e.getValue()));
+    for (long i : recorded.keySet()) {
       bytes += layout.chunkLength(i);
     }
     landed.set(recorded.size());
     this.progress = new Progress(new ProgressNotifier(recorded.size()), new ProgressNotifier(bytes));
+    this.rounds = new CheckpointRounds(target, slots, data, checkpoint, () -> phase(ctl.get()), options.checkpointEveryChunks);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -325,11 +303,7 @@ public final class ChunkWriter implements Closeable {
   }
 
   private void started() throws IOException {
-    Duration every = options.checkpointInterval;
-    if (!every.isZero() && chunkCount > 0) {
-      long nanos = every.toNanos();
-      periodic = Background.EXECUTOR.scheduleWithFixedDelay(this::backgroundCheckpoint, nanos, nanos, TimeUnit.NANOSECONDS);
-    }
+    rounds.startPeriodic(options.checkpointInterval);
     if (options.autoCommit && landed.get() == chunkCount) {
       awaitOutcome(startOrJoinCommit());
     }
@@ -384,14 +358,14 @@ public final class ChunkWriter implements Closeable {
       throw notOpen(phase, index);
     }
     long s = slots.get(i);
-    if (state(s) != EMPTY) {
+    if (ChunkSlots.state(s) != ChunkSlots.EMPTY) {
       duplicate(index, s, crc);
       return false;
     }
     enter(index);
     boolean last;
     try {
-      if (!slots.compareAndSet(i, EMPTY, slot(CLAIMED, crc))) {
+      if (!slots.claim(i, crc)) {
         duplicate(index, slots.get(i), crc);
         return false;
       }
@@ -401,10 +375,10 @@ public final class ChunkWriter implements Closeable {
         ok = true;
       } finally {
         if (!ok) {
-          slots.set(i, EMPTY);
+          slots.release(i);
         }
       }
-      slots.set(i, slot(WRITTEN, crc));
+      slots.written(i, crc);
       advance(progress.chunks(), 1);
       advance(progress.bytes(), len);
       last = landed.incrementAndGet() == chunkCount;
@@ -412,15 +386,12 @@ public final class ChunkWriter implements Closeable {
       exit();
     }
     src.position(src.limit());
-    int threshold = options.checkpointEveryChunks;
-    if (threshold > 0 && sinceCheckpoint.incrementAndGet() >= threshold && backgroundQueued.compareAndSet(false, true)) {
-      Background.EXECUTOR.execute(this::backgroundCheckpoint);
-    }
+    rounds.chunkWritten();
     return last;
   }
 
   private void duplicate(long index, long s, int crc) {
-    int stored = (int) s;
+    int stored = ChunkSlots.crc(s);
     if (options.verifyDuplicates) {
       if (stored == crc) {
         return;
@@ -430,7 +401,7 @@ public final class ChunkWriter implements Closeable {
               + FramedFormat.hex(stored) + ", this write " + FramedFormat.hex(crc) + ")");
     }
     throw new IllegalStateException("chunk " + index + " of " + target + " was already written"
-        + (state(s) == CLAIMED ? " (that write is still in flight)" : ""));
+        + (ChunkSlots.state(s) == ChunkSlots.CLAIMED ? " (that write is still in flight)" : ""));
   }
 
   private static void advance(ProgressNotifier n, long delta) {
@@ -587,7 +558,7 @@ public final class ChunkWriter implements Closeable {
       a.done.open();
     } catch (IOException | RuntimeException | Error e) {
       ctl.set(pack(FAILED, 0));
-      cancelPeriodic();
+      rounds.cancelPeriodic();
       FileIo.closeAll(e, data, checkpoint);
       progress.chunks().fail(e);
       progress.bytes().fail(e);
@@ -604,10 +575,7 @@ public final class ChunkWriter implements Closeable {
   }
 
   private void publish() throws IOException {
-    int[] crcs = new int[chunkCount];
-    for (int i = 0; i < chunkCount; i++) {
-      crcs[i] = (int) slots.get(i);
-    }
+    int[] crcs = slots.crcs();
     if (layout.format() == ChunkLayout.Format.FRAMED) {
       int payloadCrc = FramedFormat.payloadCrc(layout, crcs);
       data.write(FramedFormat.encodeFooter(layout, crcs, payloadCrc), layout.dataOffset() + layout.payloadSize());
@@ -618,7 +586,7 @@ public final class ChunkWriter implements Closeable {
       throw new IOException("unfinished write " + part + " is " + size + " bytes, expected " + layout.fileSize());
     }
     data.force(true);
-    cancelPeriodic();
+    rounds.cancelPeriodic();
     data.close();
     TempFiles.copyPermissions(target, part);
     Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -638,7 +606,7 @@ public final class ChunkWriter implements Closeable {
     int listed = 0;
     long missing = 0;
     for (int i = 0; i < chunkCount; i++) {
-      if (state(slots.get(i)) == EMPTY) {
+      if (slots.isEmpty(i)) {
         if (listed < first.length) {
           first[listed++] = i;
         }
@@ -747,7 +715,7 @@ public final class ChunkWriter implements Closeable {
   }
 
   private void deleteFiles() {
-    cancelPeriodic();
+    rounds.cancelPeriodic();
     IOException failure = new IOException("could not delete the unfinished write " + part);
     FileIo.closeAll(failure, data, checkpoint);
     FileIo.deleteQuietly(failure, part, checkpoint.path());
@@ -762,7 +730,7 @@ public final class ChunkWriter implements Closeable {
   }
 
   private void releaseFiles() {
-    cancelPeriodic();
+    rounds.cancelPeriodic();
     IOException failure = new IOException("could not close the unfinished write " + part);
     FileIo.closeAll(failure, data, checkpoint);
     IllegalStateException closed = new IllegalStateException("the ChunkWriter for " + target + " was closed");
@@ -816,108 +784,12 @@ public final class ChunkWriter implements Closeable {
   public void checkpoint() throws IOException {
     Tracer.Span span = tracer.enter("checkpoint", "target", target);
     try {
-      long ticket = roundIds.get();
-      for (;;) {
-        int phase = phase(ctl.get());
-        if (phase != OPEN && phase != COMMITTING) {
-          return;
-        }
-        Round r = round.get();
-        if (r == null) {
-          Round mine = new Round(roundIds.incrementAndGet());
-          if (round.compareAndSet(null, mine)) {
-            runRound(mine);
-            awaitRound(mine);
-            return;
-          }
-        } else {
-          awaitRound(r);
-          if (r.id > ticket) {
-            return; // that round began after this call, so it covered every write before it
-          }
-        }
-      }
+      rounds.checkpoint();
     } catch (IOException | RuntimeException | Error e) {
       span.fail(e);
       throw e;
     } finally {
       span.close();
-    }
-  }
-
-  private void backgroundCheckpoint() {
-    backgroundQueued.set(false);
-    if (phase(ctl.get()) != OPEN) {
-      return;
-    }
-    Round mine = new Round(roundIds.incrementAndGet());
-    if (round.compareAndSet(null, mine)) {
-      runRound(mine);
-    }
-  }
-
-  private void runRound(Round r) {
-    Throwable failure = null;
-    try {
-      recordDurableChunks();
-    } catch (IOException | RuntimeException e) {
-      int phase = phase(ctl.get());
-      if (phase == OPEN || (phase == COMMITTING && !(e instanceof ClosedChannelException))) {
-        failure = e;
-        LOG.warn("checkpoint of {} failed", target, e);
-      } // else the writer ended and closed the files under the round: nothing left to record
-    } finally {
-      round.set(null); // before waking waiters, so that they can start the next round at once
-      if (failure == null) {
-        r.done.open();
-      } else {
-        r.done.fail(failure);
-      }
-    }
-  }
-
-  private void recordDurableChunks() throws IOException {
-    sinceCheckpoint.set(0);
-    long[] indices = new long[16];
-    int[] crcs = new int[16];
-    int n = 0;
-    for (int i = 0; i < chunkCount; i++) {
-      long s = slots.get(i);
-      if (state(s) == WRITTEN) {
-        if (n == indices.length) {
-          indices = Arrays.copyOf(indices, n * 2);
-          crcs = Arrays.copyOf(crcs, n * 2);
-        }
-        indices[n] = i;
-        crcs[n++] = (int) s;
-      }
-    }
-    if (n == 0) {
-      return;
-    }
-    data.force(true); // every chunk collected above was written before this force began
-    checkpoint.append(indices, crcs, n);
-    for (int k = 0; k < n; k++) {
-      int i = (int) indices[k];
-      slots.compareAndSet(i, slot(WRITTEN, crcs[k]), slot(RECORDED, crcs[k]));
-    }
-  }
-
-  private static void awaitRound(Round r) throws IOException {
-    try {
-      r.done.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw (InterruptedIOException) new InterruptedIOException("interrupted while waiting for a checkpoint").initCause(e);
-    } catch (SignalFailedException e) {
-      throw new IOException("checkpoint failed: " + e.getCause(), e.getCause());
-    }
-  }
-
-  private void cancelPeriodic() {
-    ScheduledFuture<?> p = periodic;
-    if (p != null) {
-      p.cancel(false);
     }
   }
 
@@ -939,17 +811,7 @@ public final class ChunkWriter implements Closeable {
    * After {@link #resume}, the chunks to write before committing.
    */
   public long[] missingChunks() {
-    long[] missing = new long[16];
-    int n = 0;
-    for (int i = 0; i < chunkCount; i++) {
-      if (state(slots.get(i)) == EMPTY) {
-        if (n == missing.length) {
-          missing = Arrays.copyOf(missing, n * 2);
-        }
-        missing[n++] = i;
-      }
-    }
-    return Arrays.copyOf(missing, n);
+    return slots.missing();
   }
 
   /**
@@ -996,42 +858,9 @@ public final class ChunkWriter implements Closeable {
     return c & COUNT_MASK;
   }
 
-  private static long slot(long state, int crc) {
-    return (state << 32) | (crc & 0xffffffffL);
-  }
-
-  private static long state(long slot) {
-    return slot >>> 32;
-  }
-
   /** One commit attempt: its outcome is shared by every commit() caller that joined it. */
   private static final class Attempt {
     final BroadcastLatch done = new BroadcastLatch();
-  }
-
-  /** One checkpoint round. */
-  private static final class Round {
-    final long id;
-    final BroadcastLatch done = new BroadcastLatch();
-
-    Round(long id) {
-      this.id = id;
-    }
-  }
-
-  /** The shared daemon thread that runs background checkpoints of all writers. */
-  private static final class Background {
-    static final ScheduledExecutorService EXECUTOR = executor();
-
-    private static ScheduledExecutorService executor() {
-      ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
-        Thread t = new Thread(r, "latchwork-chunk-checkpoint");
-        t.setDaemon(true);
-        return t;
-      });
-      e.setRemoveOnCancelPolicy(true); // an ended writer's periodic task lets go of it at once
-      return e;
-    }
   }
 
   /**
