@@ -560,8 +560,7 @@ public final class ChunkWriter implements Closeable {
       ctl.set(pack(FAILED, 0));
       rounds.cancelPeriodic();
       FileIo.closeAll(e, data, checkpoint);
-      progress.chunks().fail(e);
-      progress.bytes().fail(e);
+      failProgress(e);
       LOG.warn("commit of {} failed; the unfinished write is kept and can be resumed or aborted", target, e);
       a.done.fail(e);
       if (e instanceof Error error) {
@@ -715,13 +714,27 @@ public final class ChunkWriter implements Closeable {
   }
 
   private void deleteFiles() {
-    rounds.cancelPeriodic();
     IOException failure = new IOException("could not delete the unfinished write " + part);
+    endFiles(failure, true, new CancellationException("the ChunkWriter for " + target + " was aborted"));
+  }
+
+  private void releaseFiles() {
+    IOException failure = new IOException("could not close the unfinished write " + part);
+    endFiles(failure, false, new IllegalStateException("the ChunkWriter for " + target + " was closed"));
+  }
+
+  /**
+   * The action of ABORTED ({@code delete}) and CLOSED: stops the checkpoints, closes (and deletes)
+   * the files, fails the progress notifiers with {@code ended}, then opens {@code released}, or
+   * fails it with {@code failure} if any step failed (collected as suppressed exceptions).
+   */
+  private void endFiles(IOException failure, boolean delete, RuntimeException ended) {
+    rounds.cancelPeriodic();
     FileIo.closeAll(failure, data, checkpoint);
-    FileIo.deleteQuietly(failure, part, checkpoint.path());
-    CancellationException cancelled = new CancellationException("the ChunkWriter for " + target + " was aborted");
-    progress.chunks().fail(cancelled);
-    progress.bytes().fail(cancelled);
+    if (delete) {
+      FileIo.deleteQuietly(failure, part, checkpoint.path());
+    }
+    failProgress(ended);
     if (failure.getSuppressed().length == 0) {
       released.open();
     } else {
@@ -729,18 +742,9 @@ public final class ChunkWriter implements Closeable {
     }
   }
 
-  private void releaseFiles() {
-    rounds.cancelPeriodic();
-    IOException failure = new IOException("could not close the unfinished write " + part);
-    FileIo.closeAll(failure, data, checkpoint);
-    IllegalStateException closed = new IllegalStateException("the ChunkWriter for " + target + " was closed");
-    progress.chunks().fail(closed);
-    progress.bytes().fail(closed);
-    if (failure.getSuppressed().length == 0) {
-      released.open();
-    } else {
-      released.fail(failure);
-    }
+  private void failProgress(Throwable cause) {
+    progress.chunks().fail(cause);
+    progress.bytes().fail(cause);
   }
 
   private void awaitReleased() throws IOException {
