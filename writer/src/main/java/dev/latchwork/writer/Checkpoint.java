@@ -66,7 +66,7 @@ final class Checkpoint implements Closeable {
       ch.force(true);
       return new Checkpoint(path, ch, lock, FramedFormat.HEADER_SIZE);
     } catch (IOException | RuntimeException e) {
-      closeQuietly(ch, e);
+      FileIo.closeQuietly(ch, e);
       throw e;
     }
   }
@@ -114,7 +114,7 @@ final class Checkpoint implements Closeable {
       }
       return new Recovered(new Checkpoint(path, ch, lock, at), layout, crcs, dropped);
     } catch (IOException | RuntimeException e) {
-      closeQuietly(ch, e);
+      FileIo.closeQuietly(ch, e);
       throw e;
     }
   }
@@ -160,14 +160,6 @@ final class Checkpoint implements Closeable {
       throw new IOException("the unfinished write " + path + " is in use by another ChunkWriter");
     }
     return lock;
-  }
-
-  private static void closeQuietly(FileChannel ch, Exception primary) {
-    try {
-      ch.close();
-    } catch (IOException e) {
-      primary.addSuppressed(e);
-    }
   }
 
   @Override

@@ -79,11 +79,7 @@ public final class ChunkFile implements Closeable {
             ch, (int) FramedFormat.footerSize(layout.chunkCount()), layout.dataOffset() + layout.payloadSize());
         return new ChunkFile(path, ch, layout, FramedFormat.decodeFooter(footer, layout, path), tracer);
       } catch (IOException | RuntimeException e) {
-        try {
-          ch.close();
-        } catch (IOException suppressed) {
-          e.addSuppressed(suppressed);
-        }
+        FileIo.closeQuietly(ch, e);
         throw e;
       }
     } catch (IOException | RuntimeException | Error e) {

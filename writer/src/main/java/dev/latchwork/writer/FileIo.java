@@ -45,6 +45,15 @@ final class FileIo {
     }
   }
 
+  /** Closes {@code ch}, adding a failure to {@code primary} as suppressed. */
+  static void closeQuietly(FileChannel ch, Exception primary) {
+    try {
+      ch.close();
+    } catch (IOException e) {
+      primary.addSuppressed(e);
+    }
+  }
+
   /** Closes each non-null closeable, adding any failure to {@code primary} as suppressed. */
   static void closeAll(Throwable primary, Closeable... closeables) {
     for (Closeable c : closeables) {
