@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -241,50 +240,13 @@ public final class ChunkWriter implements Closeable {
     Tracer tracer = Tracer.forInstance(ChunkWriter.class);
     Tracer.Span span = tracer.enter("resume", "target", t);
     try {
-      Path part = TempFiles.partPath(t);
-      if (!Files.exists(part)) {
-        throw new NoSuchFileException(part.toString(), null, "no unfinished write for " + t);
-      }
-      Checkpoint.Recovered rec;
+      TempFiles.Reopened files = TempFiles.reopen(t, options.verifyOnResume, opener);
       try {
-        rec = Checkpoint.open(TempFiles.checkpointPath(t));
-      } catch (NoSuchFileException e) {
-        NoSuchFileException x = new NoSuchFileException(TempFiles.checkpointPath(t).toString(), null,
-            "the unfinished write " + part + " has no checkpoint, so nothing in it can be trusted;"
-                + " create with replaceUnfinished to start over");
-        x.initCause(e);
-        throw x;
-      }
-      DataFile df = null;
-      try {
-        if (rec.droppedBytes() > 0) {
-          LOG.info("{}: ignored a torn or corrupt checkpoint tail of {} bytes", t, rec.droppedBytes());
-        }
-        ChunkLayout layout = rec.layout();
-        df = opener.open(part);
-        long size = df.size();
-        if (size > layout.fileSize()) {
-          throw new CorruptChunkFileException(
-              "unfinished write " + part + " is " + size + " bytes, larger than its layout " + layout + " allows (" + layout.fileSize() + ")");
-        }
-        Map<Long, Integer> present = new TreeMap<>();
-        for (Map.Entry<Long, Integer> e : rec.crcByIndex().entrySet()) {
-          long i = e.getKey();
-          int len = layout.chunkLength(i);
-          long end = layout.chunkOffset(i) + len;
-          if (end > size) {
-            LOG.warn("{}: chunk {} is recorded but the file ends at {}: writing it again", t, i, size);
-          } else if (options.verifyOnResume && !matches(df, layout, i, e.getValue(), part)) {
-            LOG.warn("{}: chunk {} does not match its recorded CRC32C: writing it again", t, i);
-          } else {
-            present.put(i, e.getValue());
-          }
-        }
-        ChunkWriter w = new ChunkWriter(t, layout, options, tracer, df, rec.checkpoint(), present);
+        ChunkWriter w = new ChunkWriter(t, files.layout(), options, tracer, files.data(), files.checkpoint(), files.present());
         w.started();
         return w;
       } catch (IOException | RuntimeException e) {
-        FileIo.closeAll(e, df, rec.checkpoint());
+        FileIo.closeAll(e, files.data(), files.checkpoint());
         throw e;
       }
     } catch (IOException | RuntimeException | Error e) {
@@ -293,13 +255,6 @@ public final class ChunkWriter implements Closeable {
     } finally {
       span.close();
     }
-  }
-
-  private static boolean matches(DataFile df, ChunkLayout layout, long index, int crc, Path part) throws IOException {
-    ByteBuffer buf = ByteBuffer.allocate(layout.chunkLength(index));
-    DataFile.readFully(df, buf, layout.chunkOffset(index), part);
-    buf.flip();
-    return Crc32c.of(buf) == crc;
   }
 
   private void started() throws IOException {

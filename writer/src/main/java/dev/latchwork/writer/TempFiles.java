@@ -1,22 +1,26 @@
 package dev.latchwork.writer;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The temporary files of an unfinished write of {@code dir/name}: their fixed names ({@code
  * dir/.name.lwpart} for the data, {@code dir/.name.lwckpt} for the checkpoint), their creation
- * with owner-only permissions where the file system supports POSIX permissions, and the
- * file-system steps of publishing (the permissions of a replaced target, forcing the directory).
- * Stateless; safe from any thread.
+ * with owner-only permissions where the file system supports POSIX permissions, reopening them to
+ * resume (which recorded chunks are present), and the file-system steps of publishing (the
+ * permissions of a replaced target, forcing the directory). Stateless; safe from any thread.
  */
 final class TempFiles {
   /*
@@ -30,7 +34,9 @@ final class TempFiles {
    *
    * Invariant of create(): it either returns both files open, the checkpoint locked and its
    * header durable, the directory entry forced; or it throws and leaves behind none of the files
-   * it created (a replaced unfinished write is gone either way).
+   * it created (a replaced unfinished write is gone either way). reopen() trusts a chunk only if
+   * the checkpoint records it and the data file reaches its end (and, with verify, its bytes
+   * match the recorded CRC32C); it either returns both files open or throws with none left open.
    */
 
   // The writer's logger: these messages are about the writer's files and keep its log category.
@@ -43,6 +49,9 @@ final class TempFiles {
 
   /** The files of a new unfinished write, both open. */
   record Created(DataFile data, Checkpoint checkpoint) {}
+
+  /** The files of a reopened unfinished write, both open, and its present chunks (index to CRC32C). */
+  record Reopened(DataFile data, Checkpoint checkpoint, ChunkLayout layout, Map<Long, Integer> present) {}
 
   /** The temporary data file of {@code target}: {@code dir/.name.lwpart}. */
   static Path partPath(Path target) {
@@ -98,6 +107,70 @@ final class TempFiles {
       }
       throw e;
     }
+  }
+
+  /**
+   * Reopens the files of the unfinished write of target {@code t} (absolute) and works out which
+   * recorded chunks are present: recorded in the checkpoint, inside the data file and, with
+   * {@code verify}, matching their recorded CRC32C. A torn or corrupt checkpoint tail is ignored
+   * and truncated. On failure nothing is left open.
+   *
+   * @throws NoSuchFileException if there is no unfinished write, or it has no checkpoint
+   * @throws CorruptChunkFileException if the checkpoint header is damaged or the data file does
+   *     not fit its layout
+   */
+  static Reopened reopen(Path t, boolean verify, DataFile.Opener opener) throws IOException {
+    Path part = partPath(t);
+    if (!Files.exists(part)) {
+      throw new NoSuchFileException(part.toString(), null, "no unfinished write for " + t);
+    }
+    Checkpoint.Recovered rec;
+    try {
+      rec = Checkpoint.open(checkpointPath(t));
+    } catch (NoSuchFileException e) {
+      NoSuchFileException x = new NoSuchFileException(checkpointPath(t).toString(), null,
+          "the unfinished write " + part + " has no checkpoint, so nothing in it can be trusted;"
+              + " create with replaceUnfinished to start over");
+      x.initCause(e);
+      throw x;
+    }
+    DataFile df = null;
+    try {
+      if (rec.droppedBytes() > 0) {
+        LOG.info("{}: ignored a torn or corrupt checkpoint tail of {} bytes", t, rec.droppedBytes());
+      }
+      ChunkLayout layout = rec.layout();
+      df = opener.open(part);
+      long size = df.size();
+      if (size > layout.fileSize()) {
+        throw new CorruptChunkFileException(
+            "unfinished write " + part + " is " + size + " bytes, larger than its layout " + layout + " allows (" + layout.fileSize() + ")");
+      }
+      Map<Long, Integer> present = new TreeMap<>();
+      for (Map.Entry<Long, Integer> e : rec.crcByIndex().entrySet()) {
+        long i = e.getKey();
+        int len = layout.chunkLength(i);
+        long end = layout.chunkOffset(i) + len;
+        if (end > size) {
+          LOG.warn("{}: chunk {} is recorded but the file ends at {}: writing it again", t, i, size);
+        } else if (verify && !matches(df, layout, i, e.getValue(), part)) {
+          LOG.warn("{}: chunk {} does not match its recorded CRC32C: writing it again", t, i);
+        } else {
+          present.put(i, e.getValue());
+        }
+      }
+      return new Reopened(df, rec.checkpoint(), layout, present);
+    } catch (IOException | RuntimeException e) {
+      FileIo.closeAll(e, df, rec.checkpoint());
+      throw e;
+    }
+  }
+
+  private static boolean matches(DataFile df, ChunkLayout layout, long index, int crc, Path part) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate(layout.chunkLength(index));
+    DataFile.readFully(df, buf, layout.chunkOffset(index), part);
+    buf.flip();
+    return Crc32c.of(buf) == crc;
   }
 
   private static boolean posix(Path p) {
