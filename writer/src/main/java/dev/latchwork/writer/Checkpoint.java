@@ -62,11 +62,11 @@ final class Checkpoint implements Closeable {
     try {
       FileLock lock = lock(ch, path);
       ch.truncate(0);
-      writeFully(ch, FramedFormat.encodeHeader(FramedFormat.CHECKPOINT_MAGIC, layout), 0);
+      FileIo.writeFully(ch, FramedFormat.encodeHeader(FramedFormat.CHECKPOINT_MAGIC, layout), 0);
       ch.force(true);
       return new Checkpoint(path, ch, lock, FramedFormat.HEADER_SIZE);
     } catch (IOException | RuntimeException e) {
-      closeQuietly(ch, e);
+      FileIo.closeQuietly(ch, e);
       throw e;
     }
   }
@@ -80,9 +80,7 @@ final class Checkpoint implements Closeable {
     try {
       FileLock lock = lock(ch, path);
       long size = ch.size();
-      ByteBuffer header = ByteBuffer.allocate(FramedFormat.HEADER_SIZE);
-      readUpTo(ch, header, 0);
-      header.flip();
+      ByteBuffer header = FileIo.readAt(ch, FramedFormat.HEADER_SIZE, 0);
       ChunkLayout layout = FramedFormat.decodeHeader(header, FramedFormat.CHECKPOINT_MAGIC, "checkpoint", path);
       long count = layout.chunkCount();
       Map<Long, Integer> crcs = new LinkedHashMap<>();
@@ -91,7 +89,7 @@ final class Checkpoint implements Closeable {
       scan:
       while (at < size) {
         block.clear();
-        readUpTo(ch, block, at);
+        FileIo.readUpTo(ch, block, at);
         block.flip();
         if (block.remaining() < RECORD_SIZE) {
           break;
@@ -116,7 +114,7 @@ final class Checkpoint implements Closeable {
       }
       return new Recovered(new Checkpoint(path, ch, lock, at), layout, crcs, dropped);
     } catch (IOException | RuntimeException e) {
-      closeQuietly(ch, e);
+      FileIo.closeQuietly(ch, e);
       throw e;
     }
   }
@@ -130,7 +128,7 @@ final class Checkpoint implements Closeable {
       b.putInt(Crc32c.of(b.array(), from, 12) ^ RECORD_SALT);
     }
     b.flip();
-    writeFully(channel, b, end);
+    FileIo.writeFully(channel, b, end);
     channel.force(true);
     end += (long) n * RECORD_SIZE;
   }
@@ -162,32 +160,6 @@ final class Checkpoint implements Closeable {
       throw new IOException("the unfinished write " + path + " is in use by another ChunkWriter");
     }
     return lock;
-  }
-
-  private static void readUpTo(FileChannel ch, ByteBuffer dst, long position) throws IOException {
-    long at = position;
-    while (dst.hasRemaining()) {
-      int n = ch.read(dst, at);
-      if (n < 0) {
-        return;
-      }
-      at += n;
-    }
-  }
-
-  private static void writeFully(FileChannel ch, ByteBuffer src, long position) throws IOException {
-    long at = position;
-    while (src.hasRemaining()) {
-      at += ch.write(src, at);
-    }
-  }
-
-  private static void closeQuietly(FileChannel ch, Exception primary) {
-    try {
-      ch.close();
-    } catch (IOException e) {
-      primary.addSuppressed(e);
-    }
   }
 
   @Override

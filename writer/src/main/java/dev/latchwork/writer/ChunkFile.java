@@ -61,9 +61,7 @@ public final class ChunkFile implements Closeable {
       FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
       try {
         long size = ch.size();
-        ByteBuffer header = ByteBuffer.allocate(FramedFormat.HEADER_SIZE);
-        readUpTo(ch, header, 0);
-        header.flip();
+        ByteBuffer header = FileIo.readAt(ch, FramedFormat.HEADER_SIZE, 0);
         if (header.remaining() < FramedFormat.HEADER_SIZE) {
           throw FramedFormat.corrupt(path, "chunk file", "truncated file: " + size + " bytes, shorter than the "
               + FramedFormat.HEADER_SIZE + "-byte header");
@@ -77,16 +75,11 @@ public final class ChunkFile implements Closeable {
           throw FramedFormat.corrupt(path, "chunk file", (size - expected) + " unexpected trailing bytes: " + size
               + " bytes, expected " + expected + " for " + layout);
         }
-        ByteBuffer footer = ByteBuffer.allocate((int) FramedFormat.footerSize(layout.chunkCount()));
-        readUpTo(ch, footer, layout.dataOffset() + layout.payloadSize());
-        footer.flip();
+        ByteBuffer footer = FileIo.readAt(
+            ch, (int) FramedFormat.footerSize(layout.chunkCount()), layout.dataOffset() + layout.payloadSize());
         return new ChunkFile(path, ch, layout, FramedFormat.decodeFooter(footer, layout, path), tracer);
       } catch (IOException | RuntimeException e) {
-        try {
-          ch.close();
-        } catch (IOException suppressed) {
-          e.addSuppressed(suppressed);
-        }
+        FileIo.closeQuietly(ch, e);
         throw e;
       }
     } catch (IOException | RuntimeException | Error e) {
@@ -206,17 +199,6 @@ public final class ChunkFile implements Closeable {
       int n = channel.read(dst, at);
       if (n < 0) {
         throw FramedFormat.corrupt(path, "chunk file", "truncated file: end of file inside chunk " + index);
-      }
-      at += n;
-    }
-  }
-
-  private static void readUpTo(FileChannel ch, ByteBuffer dst, long position) throws IOException {
-    long at = position;
-    while (dst.hasRemaining()) {
-      int n = ch.read(dst, at);
-      if (n < 0) {
-        return;
       }
       at += n;
     }

@@ -8,30 +8,18 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
-import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,12 +82,9 @@ public final class ChunkWriter implements Closeable {
   /*
    * Implementation notes.
    *
-   * Per-chunk state lives in one AtomicLongArray slot: state in the high 32 bits (EMPTY, CLAIMED,
-   * WRITTEN, RECORDED), the chunk's CRC32C in the low 32 bits. A writer computes the CRC first and
-   * claims the slot with one CAS EMPTY -> CLAIMED|crc, so a second write of the index fails (or,
-   * with verifyDuplicates, is compared by CRC) before a byte is written; the claim publishes the
-   * CRC with it. After the pwrite the slot becomes WRITTEN; a failed pwrite puts it back to EMPTY,
-   * so the chunk is simply missing again and can be retried.
+   * Per-chunk state (EMPTY, CLAIMED, WRITTEN, RECORDED, with the chunk's CRC32C) lives in
+   * ChunkSlots: a write claims its slot by CAS before writing a byte, so a second write of an
+   * index fails (or, with verifyDuplicates, is compared by CRC) without touching the file.
    *
    * Writer lifecycle and in-flight writes share one AtomicLong, ctl: phase in the bits from 48 up,
    * number of writes in flight below. A write enters by a CAS that increments the count only while
@@ -119,31 +104,21 @@ public final class ChunkWriter implements Closeable {
    * cleared: the writer stays usable. A successful or I/O-failed attempt stays in `attempt`
    * forever, and later commit() calls return its outcome.
    *
-   * Checkpoint rounds are single-flight through `round` (CAS null -> round). A round scans for
-   * WRITTEN slots first, then forces the data file, then appends those records, so every recorded
-   * chunk's write returned before the force began. A round that races commit/abort/close may find
-   * its channels closed; it then ends quietly, since the writer no longer needs a checkpoint.
-   * Background rounds run on one shared daemon thread.
+   * Checkpoint rounds (group commit, single-flight, background scheduling) live in
+   * CheckpointRounds; a round that races commit/abort/close ends quietly.
    */
 
   private static final Logger LOG = LoggerFactory.getLogger(ChunkWriter.class);
 
-  static final String PART_SUFFIX = ".lwpart";
-  static final String CHECKPOINT_SUFFIX = ".lwckpt";
-
-  private static final int OPEN = 0;
-  private static final int COMMITTING = 1;
-  private static final int COMMITTED = 2;
-  private static final int ABORTED = 3;
-  private static final int CLOSED = 4;
-  private static final int FAILED = 5;
+  // Phases; package-private for CheckpointRounds.
+  static final int OPEN = 0;
+  static final int COMMITTING = 1;
+  static final int COMMITTED = 2;
+  static final int ABORTED = 3;
+  static final int CLOSED = 4;
+  static final int FAILED = 5;
   private static final int PHASE_SHIFT = 48;
   private static final long COUNT_MASK = (1L << PHASE_SHIFT) - 1;
-
-  private static final long EMPTY = 0;
-  private static final long CLAIMED = 1;
-  private static final long WRITTEN = 2;
-  private static final long RECORDED = 3;
 
   private final Path target;
   private final Path part;
@@ -153,18 +128,14 @@ public final class ChunkWriter implements Closeable {
   private final DataFile data;
   private final Checkpoint checkpoint;
   private final int chunkCount;
-  private final AtomicLongArray slots;
+  private final ChunkSlots slots;
   private final AtomicLong ctl = new AtomicLong();
   private final AtomicLong landed = new AtomicLong();
-  private final AtomicLong sinceCheckpoint = new AtomicLong();
-  private final AtomicBoolean backgroundQueued = new AtomicBoolean();
   private final AtomicReference<Attempt> attempt = new AtomicReference<>();
-  private final AtomicReference<Round> round = new AtomicReference<>();
-  private final AtomicLong roundIds = new AtomicLong();
   private final BroadcastLatch released = new BroadcastLatch();
   private final AtomicInteger finalizations = new AtomicInteger();
   private final Progress progress;
-  private volatile ScheduledFuture<?> periodic;
+  private final CheckpointRounds rounds;
 
   private ChunkWriter(
       Path target,
@@ -175,22 +146,21 @@ public final class ChunkWriter implements Closeable {
       Checkpoint checkpoint,
       Map<Long, Integer> recorded) {
     this.target = target;
-    this.part = partPath(target);
+    this.part = TempFiles.partPath(target);
     this.layout = layout;
     this.options = options;
     this.tracer = tracer;
     this.data = data;
     this.checkpoint = checkpoint;
     this.chunkCount = (int) layout.chunkCount();
-    this.slots = new AtomicLongArray(chunkCount);
+    this.slots = new ChunkSlots(chunkCount, recorded);
     long bytes = 0;
-    for (Map.Entry<Long, Integer> e : recorded.entrySet()) {
-      int i = e.getKey().intValue();
-      slots.set(i, slot(RECORDED, e.getValue()));
+    for (long i : recorded.keySet()) {
       bytes += layout.chunkLength(i);
     }
     landed.set(recorded.size());
     this.progress = new Progress(new ProgressNotifier(recorded.size()), new ProgressNotifier(bytes));
+    this.rounds = new CheckpointRounds(target, slots, data, checkpoint, () -> phase(ctl.get()), options.checkpointEveryChunks);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -230,40 +200,8 @@ public final class ChunkWriter implements Closeable {
       if (!Files.isDirectory(dir)) {
         throw new NoSuchFileException(dir.toString(), null, "the target's directory does not exist");
       }
-      Path part = partPath(t);
-      Path ckpt = checkpointPath(t);
-      if (!options.replaceUnfinished && Files.exists(part)) {
-        throw new FileAlreadyExistsException(
-            part.toString(), null, "an unfinished write for " + t + " exists: resume it, abort it, or create with replaceUnfinished");
-      }
-      FileAttribute<?>[] attrs = ownerOnly(dir);
-      Checkpoint checkpoint = null;
-      DataFile df = null;
-      boolean partCreated = false;
-      try {
-        if (options.replaceUnfinished) {
-          // Lock the checkpoint first: a write still in progress elsewhere keeps its files.
-          checkpoint = Checkpoint.create(ckpt, layout, attrs);
-          Files.deleteIfExists(part);
-        }
-        Files.createFile(part, attrs); // CREATE_NEW: of two creators, one owns the target
-        partCreated = true;
-        if (checkpoint == null) {
-          checkpoint = Checkpoint.create(ckpt, layout, attrs);
-        }
-        df = opener.open(part);
-        forceDirectory(dir);
-      } catch (IOException | RuntimeException e) {
-        closeAll(e, df, checkpoint);
-        if (partCreated) {
-          deleteQuietly(e, part);
-        }
-        if (checkpoint != null) {
-          deleteQuietly(e, ckpt);
-        }
-        throw e;
-      }
-      ChunkWriter w = new ChunkWriter(t, layout, options, tracer, df, checkpoint, Map.of());
+      TempFiles.Created files = TempFiles.create(t, layout, options.replaceUnfinished, opener);
+      ChunkWriter w = new ChunkWriter(t, layout, options, tracer, files.data(), files.checkpoint(), Map.of());
       w.started();
       return w;
     } catch (IOException | RuntimeException | Error e) {
@@ -302,50 +240,13 @@ public final class ChunkWriter implements Closeable {
     Tracer tracer = Tracer.forInstance(ChunkWriter.class);
     Tracer.Span span = tracer.enter("resume", "target", t);
     try {
-      Path part = partPath(t);
-      if (!Files.exists(part)) {
-        throw new NoSuchFileException(part.toString(), null, "no unfinished write for " + t);
-      }
-      Checkpoint.Recovered rec;
+      TempFiles.Reopened files = TempFiles.reopen(t, options.verifyOnResume, opener);
       try {
-        rec = Checkpoint.open(checkpointPath(t));
-      } catch (NoSuchFileException e) {
-        NoSuchFileException x = new NoSuchFileException(checkpointPath(t).toString(), null,
-            "the unfinished write " + part + " has no checkpoint, so nothing in it can be trusted;"
-                + " create with replaceUnfinished to start over");
-        x.initCause(e);
-        throw x;
-      }
-      DataFile df = null;
-      try {
-        if (rec.droppedBytes() > 0) {
-          LOG.info("{}: ignored a torn or corrupt checkpoint tail of {} bytes", t, rec.droppedBytes());
-        }
-        ChunkLayout layout = rec.layout();
-        df = opener.open(part);
-        long size = df.size();
-        if (size > layout.fileSize()) {
-          throw new CorruptChunkFileException(
-              "unfinished write " + part + " is " + size + " bytes, larger than its layout " + layout + " allows (" + layout.fileSize() + ")");
-        }
-        Map<Long, Integer> present = new TreeMap<>();
-        for (Map.Entry<Long, Integer> e : rec.crcByIndex().entrySet()) {
-          long i = e.getKey();
-          int len = layout.chunkLength(i);
-          long end = layout.chunkOffset(i) + len;
-          if (end > size) {
-            LOG.warn("{}: chunk {} is recorded but the file ends at {}: writing it again", t, i, size);
-          } else if (options.verifyOnResume && !matches(df, layout, i, e.getValue(), part)) {
-            LOG.warn("{}: chunk {} does not match its recorded CRC32C: writing it again", t, i);
-          } else {
-            present.put(i, e.getValue());
-          }
-        }
-        ChunkWriter w = new ChunkWriter(t, layout, options, tracer, df, rec.checkpoint(), present);
+        ChunkWriter w = new ChunkWriter(t, files.layout(), options, tracer, files.data(), files.checkpoint(), files.present());
         w.started();
         return w;
       } catch (IOException | RuntimeException e) {
-        closeAll(e, df, rec.checkpoint());
+        FileIo.closeAll(e, files.data(), files.checkpoint());
         throw e;
       }
     } catch (IOException | RuntimeException | Error e) {
@@ -356,19 +257,8 @@ public final class ChunkWriter implements Closeable {
     }
   }
 
-  private static boolean matches(DataFile df, ChunkLayout layout, long index, int crc, Path part) throws IOException {
-    ByteBuffer buf = ByteBuffer.allocate(layout.chunkLength(index));
-    DataFile.readFully(df, buf, layout.chunkOffset(index), part);
-    buf.flip();
-    return Crc32c.of(buf) == crc;
-  }
-
   private void started() throws IOException {
-    Duration every = options.checkpointInterval;
-    if (!every.isZero() && chunkCount > 0) {
-      long nanos = every.toNanos();
-      periodic = Background.EXECUTOR.scheduleWithFixedDelay(this::backgroundCheckpoint, nanos, nanos, TimeUnit.NANOSECONDS);
-    }
+    rounds.startPeriodic(options.checkpointInterval);
     if (options.autoCommit && landed.get() == chunkCount) {
       awaitOutcome(startOrJoinCommit());
     }
@@ -423,14 +313,14 @@ public final class ChunkWriter implements Closeable {
       throw notOpen(phase, index);
     }
     long s = slots.get(i);
-    if (state(s) != EMPTY) {
+    if (ChunkSlots.state(s) != ChunkSlots.EMPTY) {
       duplicate(index, s, crc);
       return false;
     }
     enter(index);
     boolean last;
     try {
-      if (!slots.compareAndSet(i, EMPTY, slot(CLAIMED, crc))) {
+      if (!slots.claim(i, crc)) {
         duplicate(index, slots.get(i), crc);
         return false;
       }
@@ -440,10 +330,10 @@ public final class ChunkWriter implements Closeable {
         ok = true;
       } finally {
         if (!ok) {
-          slots.set(i, EMPTY);
+          slots.release(i);
         }
       }
-      slots.set(i, slot(WRITTEN, crc));
+      slots.written(i, crc);
       advance(progress.chunks(), 1);
       advance(progress.bytes(), len);
       last = landed.incrementAndGet() == chunkCount;
@@ -451,15 +341,12 @@ public final class ChunkWriter implements Closeable {
       exit();
     }
     src.position(src.limit());
-    int threshold = options.checkpointEveryChunks;
-    if (threshold > 0 && sinceCheckpoint.incrementAndGet() >= threshold && backgroundQueued.compareAndSet(false, true)) {
-      Background.EXECUTOR.execute(this::backgroundCheckpoint);
-    }
+    rounds.chunkWritten();
     return last;
   }
 
   private void duplicate(long index, long s, int crc) {
-    int stored = (int) s;
+    int stored = ChunkSlots.crc(s);
     if (options.verifyDuplicates) {
       if (stored == crc) {
         return;
@@ -469,7 +356,7 @@ public final class ChunkWriter implements Closeable {
               + FramedFormat.hex(stored) + ", this write " + FramedFormat.hex(crc) + ")");
     }
     throw new IllegalStateException("chunk " + index + " of " + target + " was already written"
-        + (state(s) == CLAIMED ? " (that write is still in flight)" : ""));
+        + (ChunkSlots.state(s) == ChunkSlots.CLAIMED ? " (that write is still in flight)" : ""));
   }
 
   private static void advance(ProgressNotifier n, long delta) {
@@ -626,10 +513,9 @@ public final class ChunkWriter implements Closeable {
       a.done.open();
     } catch (IOException | RuntimeException | Error e) {
       ctl.set(pack(FAILED, 0));
-      cancelPeriodic();
-      closeAll(e, data, checkpoint);
-      progress.chunks().fail(e);
-      progress.bytes().fail(e);
+      rounds.cancelPeriodic();
+      FileIo.closeAll(e, data, checkpoint);
+      failProgress(e);
       LOG.warn("commit of {} failed; the unfinished write is kept and can be resumed or aborted", target, e);
       a.done.fail(e);
       if (e instanceof Error error) {
@@ -643,10 +529,7 @@ public final class ChunkWriter implements Closeable {
   }
 
   private void publish() throws IOException {
-    int[] crcs = new int[chunkCount];
-    for (int i = 0; i < chunkCount; i++) {
-      crcs[i] = (int) slots.get(i);
-    }
+    int[] crcs = slots.crcs();
     if (layout.format() == ChunkLayout.Format.FRAMED) {
       int payloadCrc = FramedFormat.payloadCrc(layout, crcs);
       data.write(FramedFormat.encodeFooter(layout, crcs, payloadCrc), layout.dataOffset() + layout.payloadSize());
@@ -657,11 +540,11 @@ public final class ChunkWriter implements Closeable {
       throw new IOException("unfinished write " + part + " is " + size + " bytes, expected " + layout.fileSize());
     }
     data.force(true);
-    cancelPeriodic();
+    rounds.cancelPeriodic();
     data.close();
-    copyPermissions(target, part);
+    TempFiles.copyPermissions(target, part);
     Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    forceDirectory(target.getParent());
+    TempFiles.forceDirectory(target.getParent());
     // The target is published: failures from here on only leave a stale checkpoint behind, which
     // the next create() for this target overwrites.
     try {
@@ -677,7 +560,7 @@ public final class ChunkWriter implements Closeable {
     int listed = 0;
     long missing = 0;
     for (int i = 0; i < chunkCount; i++) {
-      if (state(slots.get(i)) == EMPTY) {
+      if (slots.isEmpty(i)) {
         if (listed < first.length) {
           first[listed++] = i;
         }
@@ -786,13 +669,27 @@ public final class ChunkWriter implements Closeable {
   }
 
   private void deleteFiles() {
-    cancelPeriodic();
     IOException failure = new IOException("could not delete the unfinished write " + part);
-    closeAll(failure, data, checkpoint);
-    deleteQuietly(failure, part, checkpoint.path());
-    CancellationException cancelled = new CancellationException("the ChunkWriter for " + target + " was aborted");
-    progress.chunks().fail(cancelled);
-    progress.bytes().fail(cancelled);
+    endFiles(failure, true, new CancellationException("the ChunkWriter for " + target + " was aborted"));
+  }
+
+  private void releaseFiles() {
+    IOException failure = new IOException("could not close the unfinished write " + part);
+    endFiles(failure, false, new IllegalStateException("the ChunkWriter for " + target + " was closed"));
+  }
+
+  /**
+   * The action of ABORTED ({@code delete}) and CLOSED: stops the checkpoints, closes (and deletes)
+   * the files, fails the progress notifiers with {@code ended}, then opens {@code released}, or
+   * fails it with {@code failure} if any step failed (collected as suppressed exceptions).
+   */
+  private void endFiles(IOException failure, boolean delete, RuntimeException ended) {
+    rounds.cancelPeriodic();
+    FileIo.closeAll(failure, data, checkpoint);
+    if (delete) {
+      FileIo.deleteQuietly(failure, part, checkpoint.path());
+    }
+    failProgress(ended);
     if (failure.getSuppressed().length == 0) {
       released.open();
     } else {
@@ -800,18 +697,9 @@ public final class ChunkWriter implements Closeable {
     }
   }
 
-  private void releaseFiles() {
-    cancelPeriodic();
-    IOException failure = new IOException("could not close the unfinished write " + part);
-    closeAll(failure, data, checkpoint);
-    IllegalStateException closed = new IllegalStateException("the ChunkWriter for " + target + " was closed");
-    progress.chunks().fail(closed);
-    progress.bytes().fail(closed);
-    if (failure.getSuppressed().length == 0) {
-      released.open();
-    } else {
-      released.fail(failure);
-    }
+  private void failProgress(Throwable cause) {
+    progress.chunks().fail(cause);
+    progress.bytes().fail(cause);
   }
 
   private void awaitReleased() throws IOException {
@@ -855,108 +743,12 @@ public final class ChunkWriter implements Closeable {
   public void checkpoint() throws IOException {
     Tracer.Span span = tracer.enter("checkpoint", "target", target);
     try {
-      long ticket = roundIds.get();
-      for (;;) {
-        int phase = phase(ctl.get());
-        if (phase != OPEN && phase != COMMITTING) {
-          return;
-        }
-        Round r = round.get();
-        if (r == null) {
-          Round mine = new Round(roundIds.incrementAndGet());
-          if (round.compareAndSet(null, mine)) {
-            runRound(mine);
-            awaitRound(mine);
-            return;
-          }
-        } else {
-          awaitRound(r);
-          if (r.id > ticket) {
-            return; // that round began after this call, so it covered every write before it
-          }
-        }
-      }
+      rounds.checkpoint();
     } catch (IOException | RuntimeException | Error e) {
       span.fail(e);
       throw e;
     } finally {
       span.close();
-    }
-  }
-
-  private void backgroundCheckpoint() {
-    backgroundQueued.set(false);
-    if (phase(ctl.get()) != OPEN) {
-      return;
-    }
-    Round mine = new Round(roundIds.incrementAndGet());
-    if (round.compareAndSet(null, mine)) {
-      runRound(mine);
-    }
-  }
-
-  private void runRound(Round r) {
-    Throwable failure = null;
-    try {
-      recordDurableChunks();
-    } catch (IOException | RuntimeException e) {
-      int phase = phase(ctl.get());
-      if (phase == OPEN || (phase == COMMITTING && !(e instanceof ClosedChannelException))) {
-        failure = e;
-        LOG.warn("checkpoint of {} failed", target, e);
-      } // else the writer ended and closed the files under the round: nothing left to record
-    } finally {
-      round.set(null); // before waking waiters, so that they can start the next round at once
-      if (failure == null) {
-        r.done.open();
-      } else {
-        r.done.fail(failure);
-      }
-    }
-  }
-
-  private void recordDurableChunks() throws IOException {
-    sinceCheckpoint.set(0);
-    long[] indices = new long[16];
-    int[] crcs = new int[16];
-    int n = 0;
-    for (int i = 0; i < chunkCount; i++) {
-      long s = slots.get(i);
-      if (state(s) == WRITTEN) {
-        if (n == indices.length) {
-          indices = Arrays.copyOf(indices, n * 2);
-          crcs = Arrays.copyOf(crcs, n * 2);
-        }
-        indices[n] = i;
-        crcs[n++] = (int) s;
-      }
-    }
-    if (n == 0) {
-      return;
-    }
-    data.force(true); // every chunk collected above was written before this force began
-    checkpoint.append(indices, crcs, n);
-    for (int k = 0; k < n; k++) {
-      int i = (int) indices[k];
-      slots.compareAndSet(i, slot(WRITTEN, crcs[k]), slot(RECORDED, crcs[k]));
-    }
-  }
-
-  private static void awaitRound(Round r) throws IOException {
-    try {
-      r.done.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw (InterruptedIOException) new InterruptedIOException("interrupted while waiting for a checkpoint").initCause(e);
-    } catch (SignalFailedException e) {
-      throw new IOException("checkpoint failed: " + e.getCause(), e.getCause());
-    }
-  }
-
-  private void cancelPeriodic() {
-    ScheduledFuture<?> p = periodic;
-    if (p != null) {
-      p.cancel(false);
     }
   }
 
@@ -978,17 +770,7 @@ public final class ChunkWriter implements Closeable {
    * After {@link #resume}, the chunks to write before committing.
    */
   public long[] missingChunks() {
-    long[] missing = new long[16];
-    int n = 0;
-    for (int i = 0; i < chunkCount; i++) {
-      if (state(slots.get(i)) == EMPTY) {
-        if (n == missing.length) {
-          missing = Arrays.copyOf(missing, n * 2);
-        }
-        missing[n++] = i;
-      }
-    }
-    return Arrays.copyOf(missing, n);
+    return slots.missing();
   }
 
   /**
@@ -1023,14 +805,6 @@ public final class ChunkWriter implements Closeable {
   // ---------------------------------------------------------------------------------------------
   // Helpers
 
-  static Path partPath(Path target) {
-    return target.resolveSibling("." + target.getFileName() + PART_SUFFIX);
-  }
-
-  static Path checkpointPath(Path target) {
-    return target.resolveSibling("." + target.getFileName() + CHECKPOINT_SUFFIX);
-  }
-
   private static long pack(int phase, long count) {
     return ((long) phase << PHASE_SHIFT) | count;
   }
@@ -1043,100 +817,9 @@ public final class ChunkWriter implements Closeable {
     return c & COUNT_MASK;
   }
 
-  private static long slot(long state, int crc) {
-    return (state << 32) | (crc & 0xffffffffL);
-  }
-
-  private static long state(long slot) {
-    return slot >>> 32;
-  }
-
-  private static boolean posix(Path p) {
-    // The file system's views, not Files.getFileStore(p)'s: that reads the mount table each time.
-    return p.getFileSystem().supportedFileAttributeViews().contains("posix");
-  }
-
-  private static FileAttribute<?>[] ownerOnly(Path dir) {
-    if (posix(dir)) {
-      return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))};
-    }
-    return new FileAttribute<?>[0];
-  }
-
-  /** A replaced target keeps its POSIX permissions; a new one keeps the owner-only ones. */
-  private static void copyPermissions(Path from, Path to) {
-    try {
-      if (posix(to) && Files.exists(from)) {
-        Files.setPosixFilePermissions(to, Files.getPosixFilePermissions(from));
-      }
-    } catch (IOException | UnsupportedOperationException e) {
-      LOG.debug("could not copy the permissions of {}", from, e);
-    }
-  }
-
-  /**
-   * Forces a directory so that a rename or creation in it is durable. Some platforms and file
-   * systems refuse to open or force a directory (Windows, some FUSE and network file systems);
-   * that is tolerated: there the rename is as durable as the file system makes it.
-   */
-  static void forceDirectory(Path dir) {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      LOG.debug("could not force directory {}: {}", dir, e.toString());
-    }
-  }
-
-  private static void closeAll(Throwable primary, Closeable... closeables) {
-    for (Closeable c : closeables) {
-      if (c != null) {
-        try {
-          c.close();
-        } catch (IOException | RuntimeException e) {
-          primary.addSuppressed(e);
-        }
-      }
-    }
-  }
-
-  private static void deleteQuietly(Throwable primary, Path... paths) {
-    for (Path p : paths) {
-      try {
-        Files.deleteIfExists(p);
-      } catch (IOException e) {
-        primary.addSuppressed(e);
-      }
-    }
-  }
-
   /** One commit attempt: its outcome is shared by every commit() caller that joined it. */
   private static final class Attempt {
     final BroadcastLatch done = new BroadcastLatch();
-  }
-
-  /** One checkpoint round. */
-  private static final class Round {
-    final long id;
-    final BroadcastLatch done = new BroadcastLatch();
-
-    Round(long id) {
-      this.id = id;
-    }
-  }
-
-  /** The shared daemon thread that runs background checkpoints of all writers. */
-  private static final class Background {
-    static final ScheduledExecutorService EXECUTOR = executor();
-
-    private static ScheduledExecutorService executor() {
-      ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
-        Thread t = new Thread(r, "latchwork-chunk-checkpoint");
-        t.setDaemon(true);
-        return t;
-      });
-      e.setRemoveOnCancelPolicy(true); // an ended writer's periodic task lets go of it at once
-      return e;
-    }
   }
 
   /**

@@ -270,12 +270,12 @@ class ChunkWriterTest {
     }
     ChunkLayout layout = ChunkLayout.raw(3, 7);
     ChunkWriter w = ChunkWriter.create(target, layout, NO_BACKGROUND);
-    Path part = ChunkWriter.partPath(target.toAbsolutePath());
+    Path part = TempFiles.partPath(target.toAbsolutePath());
     assertThat(part).exists();
     assertThat(part.getParent()).isEqualTo(target.toAbsolutePath().getParent());
     if (posix) {
       assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(part))).isEqualTo("rw-------");
-      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(ChunkWriter.checkpointPath(target.toAbsolutePath()))))
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(TempFiles.checkpointPath(target.toAbsolutePath()))))
           .isEqualTo("rw-------");
     }
     writeAll(w, 3);

@@ -58,8 +58,8 @@ class ResumeTest {
     w.checkpoint();
     w.write(7, TestData.chunk(2, layout, 7));
     // What a crash leaves behind: the files as they are now (chunk 7 written, not recorded).
-    Path part = ChunkWriter.partPath(target.toAbsolutePath());
-    Path ckpt = ChunkWriter.checkpointPath(target.toAbsolutePath());
+    Path part = TempFiles.partPath(target.toAbsolutePath());
+    Path ckpt = TempFiles.checkpointPath(target.toAbsolutePath());
     Path crashDir = Files.createDirectory(dir.resolve("crash"));
     Files.copy(part, crashDir.resolve(".r.lwpart"));
     Files.copy(ckpt, crashDir.resolve(".r.lwckpt"));
@@ -75,7 +75,7 @@ class ResumeTest {
     Path target = dir.resolve("r");
     ChunkLayout layout = ChunkLayout.raw(10, 100);
     partlyWritten(target, layout, 3).close();
-    Path ckpt = ChunkWriter.checkpointPath(target.toAbsolutePath());
+    Path ckpt = TempFiles.checkpointPath(target.toAbsolutePath());
     long size = Files.size(ckpt);
     try (FileChannel ch = FileChannel.open(ckpt, StandardOpenOption.WRITE)) {
       ch.truncate(size - 5); // the last record (chunk 9) is torn
@@ -92,7 +92,7 @@ class ResumeTest {
     Path target = dir.resolve("r");
     ChunkLayout layout = ChunkLayout.raw(10, 100);
     partlyWritten(target, layout, 4).close();
-    Path part = ChunkWriter.partPath(target.toAbsolutePath());
+    Path part = TempFiles.partPath(target.toAbsolutePath());
     try (FileChannel ch = FileChannel.open(part, StandardOpenOption.WRITE)) {
       ch.write(ByteBuffer.wrap(new byte[] {0x55}), 64); // inside chunk 6
     }
@@ -110,7 +110,7 @@ class ResumeTest {
     Path target = dir.resolve("r");
     ChunkLayout layout = ChunkLayout.raw(10, 100);
     partlyWritten(target, layout, 5).close();
-    try (FileChannel ch = FileChannel.open(ChunkWriter.partPath(target.toAbsolutePath()), StandardOpenOption.WRITE)) {
+    try (FileChannel ch = FileChannel.open(TempFiles.partPath(target.toAbsolutePath()), StandardOpenOption.WRITE)) {
       ch.truncate(85);
     }
     ChunkWriter r = ChunkWriter.resume(target, OPTIONS);
@@ -127,7 +127,7 @@ class ResumeTest {
     assertThatThrownBy(() -> ChunkWriter.resume(target)).isInstanceOf(IOException.class).hasMessageContaining("in use");
     w.abort();
     assertThatThrownBy(() -> ChunkWriter.resume(target)).isInstanceOf(NoSuchFileException.class);
-    java.nio.file.Files.createFile(ChunkWriter.partPath(target.toAbsolutePath()));
+    java.nio.file.Files.createFile(TempFiles.partPath(target.toAbsolutePath()));
     assertThatThrownBy(() -> ChunkWriter.resume(target)).isInstanceOf(NoSuchFileException.class)
         .hasMessageContaining("has no checkpoint");
   }
@@ -136,7 +136,7 @@ class ResumeTest {
   void aDamagedCheckpointHeaderIsReported() throws IOException {
     Path target = dir.resolve("r");
     partlyWritten(target, ChunkLayout.raw(10, 100), 7).close();
-    Path ckpt = ChunkWriter.checkpointPath(target.toAbsolutePath());
+    Path ckpt = TempFiles.checkpointPath(target.toAbsolutePath());
     try (FileChannel ch = FileChannel.open(ckpt, StandardOpenOption.WRITE)) {
       ch.write(ByteBuffer.wrap(new byte[] {(byte) 0xff}), 17);
     }
