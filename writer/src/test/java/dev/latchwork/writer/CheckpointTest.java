@@ -61,16 +61,20 @@ class CheckpointTest {
     for (int round = 0; round < 60; round++) {
       Path file = withRecords(sample());
       // Damage the last record in one of several ways and keep the first three.
-      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
         long lastRecord = validEnd - Checkpoint.RECORD_SIZE;
         switch (round % 4) {
           case 0: // torn: cut inside the last record
             ch.truncate(lastRecord + random.nextInt(1, Checkpoint.RECORD_SIZE));
             break;
-          case 1: // a flipped byte in the last record
-            ch.write(ByteBuffer.wrap(new byte[] {(byte) random.nextInt(1, 256)}), lastRecord + random.nextInt(Checkpoint.RECORD_SIZE));
-            ch.position(0);
+          case 1: { // a corrupted byte in the last record: XOR with a non-zero mask always changes it
+            long at = lastRecord + random.nextInt(Checkpoint.RECORD_SIZE);
+            ByteBuffer b = ByteBuffer.allocate(1);
+            ch.read(b, at);
+            b.put(0, (byte) (b.get(0) ^ random.nextInt(1, 256))).rewind();
+            ch.write(b, at);
             break;
+          }
           case 2: // zeros where the record should be, plus garbage length
             ch.write(ByteBuffer.allocate(Checkpoint.RECORD_SIZE + random.nextInt(0, 40)), lastRecord);
             break;
