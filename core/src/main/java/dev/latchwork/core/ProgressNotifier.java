@@ -58,12 +58,14 @@ import java.util.concurrent.locks.LockSupport;
  * wait". A waiter that returns, times out or is interrupted removes itself from the notifier.
  *
  * <p><b>Memory consistency effects:</b> actions in a thread prior to an {@code advanceTo} or
- * {@code add} that raises the value to at least {@code v} <i>happen-before</i> actions following
- * a {@link #get()} that returns at least {@code v}, and following a return of at least {@code v}
- * from {@code awaitAtLeast} or the completion with at least {@code v} of a {@code whenAtLeast}
- * future, in another thread. Actions prior to {@code complete()} or {@code fail(cause)}
- * happen-before actions following an {@code awaitAtLeast} that returns a value below its target
- * or throws {@code SignalFailedException}, a {@code true} {@link #isDone()}, and the corresponding
+ * {@code add} (or {@code tryAdvanceTo} or {@code tryAdd}) that raises the value to at least {@code
+ * v} <i>happen-before</i> actions following a {@link #get()} that returns at least {@code v}, and
+ * following a return of at least {@code v} from {@code awaitAtLeast} or the completion with at
+ * least {@code v} of a {@code whenAtLeast} future, in another thread (also through the {@link
+ * #view()}). Actions prior to {@code complete()} or {@code fail(cause)} (or {@code tryComplete()}
+ * or {@code tryFail(cause)}) happen-before actions following an {@code awaitAtLeast} that returns
+ * a value below its target or throws {@code SignalFailedException}, a {@code true} {@link
+ * #isDone()}, a {@code false} or {@code -1} result of a try method, and the corresponding
  * completion of a {@code whenAtLeast} future.
  *
  * <p><b>Progress:</b> the producer never waits for a consumer. With no waiters registered, {@code
