@@ -224,17 +224,9 @@ public final class ProgressNotifier {
    * @throws IllegalStateException if the notifier has been completed or failed
    */
   public void advanceTo(long value) {
-    long s;
-    do {
-      s = state;
-      if (s < 0) {
-        throw terminated("advanceTo(" + value + ")");
-      }
-      if (value <= s) {
-        return;
-      }
-    } while (!STATE.weakCompareAndSet(this, s, value));
-    wakeReached(value);
+    if (!tryAdvanceTo(value)) {
+      throw terminated("advanceTo(" + value + ")");
+    }
   }
 
   /**
@@ -247,26 +239,10 @@ public final class ProgressNotifier {
    * @throws IllegalStateException if the notifier has been completed or failed
    */
   public long add(long delta) {
-    if (delta < 0) {
-      throw new IllegalArgumentException("delta must not be negative: " + delta);
+    long next = tryAdd(delta);
+    if (next < 0) {
+      throw terminated("add(" + delta + ")");
     }
-    long s;
-    long next;
-    do {
-      s = state;
-      if (s < 0) {
-        throw terminated("add(" + delta + ")");
-      }
-      next = s + delta;
-      if (next < 0) {
-        throw new ArithmeticException(
-            "progress overflows Long.MAX_VALUE: " + s + " + " + delta);
-      }
-      if (next == s) {
-        return s;
-      }
-    } while (!STATE.weakCompareAndSet(this, s, next));
-    wakeReached(next);
     return next;
   }
 
