@@ -105,6 +105,40 @@ class FileOpsTest {
   }
 
   @Test
+  void movesAcrossFileSystemsCompleteWhileAnotherThreadKeepsInterruptingTheMover()
+      throws Exception {
+    Path other = otherFileSystem();
+    byte[] content = bytes(1024 * 1024 + 5);
+    for (int round = 0; round < 20; round++) {
+      Path from = Files.write(dir.resolve("download-" + round), content);
+      Path to = other.resolve("target-" + (round % 2));
+      java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+      Thread mover = new Thread(() -> {
+        started.countDown();
+        try {
+          FileOps.moveDurably(from, to);
+        } catch (Throwable t) {
+          failure.set(t);
+        }
+      }, "mover");
+      mover.start();
+      started.await();
+      while (mover.isAlive()) {
+        mover.interrupt(); // a server interrupting a request thread, over and over
+        Thread.yield();
+      }
+      mover.join();
+
+      assertThat(failure.get()).as("round %d", round).isNull();
+      assertThat(Files.exists(from)).isFalse();
+      assertThat(Files.readAllBytes(to)).isEqualTo(content);
+    }
+    assertThat(list(other)).containsExactly("target-0", "target-1");
+  }
+
+  @Test
   void aFailedMoveToAnotherFileSystemKeepsTheSourceAndLeavesNoCopyBehind() throws Exception {
     Path other = otherFileSystem();
     Path from = Files.write(dir.resolve("download"), bytes(4096));
