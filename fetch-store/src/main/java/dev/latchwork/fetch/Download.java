@@ -2,9 +2,13 @@ package dev.latchwork.fetch;
 
 import dev.latchwork.core.BroadcastLatch;
 import dev.latchwork.core.ProgressNotifier;
+import dev.latchwork.core.ProgressView;
+import dev.latchwork.core.SignalFailedException;
 import dev.latchwork.core.Tracer;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -12,6 +16,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * The download engine of a {@link FetchStore}: owns the parts (which are present, which a reader
  * waits for, which to fetch next), the worker tasks and the executor they run on, the progress
  * counters and listener, and the download's failure. The store asks it whether bytes are present,
- * which latch to wait on for a part, and to stop.
+ * which latch to wait on for a part, whether it is usable, and to stop.
  *
  * <p>Memory consistency effects: the writes of a part's bytes to the temp file happen-before the
  * part's range is {@linkplain #isPresent present} and before its latch opens; the completion of
@@ -56,9 +61,8 @@ final class Download {
    * someone waits for and that are not present.
    *
    * Progress: bytesPresent counts present bytes and completes at the size; it fails with the stop
-   * cause. Adding to a failed notifier is an error, so completions enter the publishing gate
-   * around their add and stop() closes it: the gate's ending action, which fails the notifier,
-   * runs only once no add is in flight, and no add starts after the close.
+   * cause. A completion racing a stop may find it failed: tryAdd says so instead of throwing, and
+   * the completion publishes nothing more (nobody can wait for it any more).
    *
    * Cancellation: stop() opens stopped first and then has the fetcher close every registered
    * source stream (PartFetcher explains why no fetch is missed). An owned executor is also shut
@@ -67,7 +71,7 @@ final class Download {
    * progress.
    */
 
-  static final Logger LOG = LoggerFactory.getLogger(FetchStore.class);
+  private static final Logger LOG = LoggerFactory.getLogger(FetchStore.class);
 
   private final Tracer tracer;
   private final RangeSource source;
@@ -82,7 +86,6 @@ final class Download {
       new AtomicReference<>(IntervalSet.EMPTY);
   private final ConcurrentHashMap<Integer, BroadcastLatch> waitedParts = new ConcurrentHashMap<>();
   private final ProgressNotifier bytesPresent = new ProgressNotifier();
-  private final ShutdownGate publishing = new ShutdownGate(this::endProgress);
   private final AtomicInteger partsDone = new AtomicInteger();
   private final AtomicInteger partsInFlight = new AtomicInteger();
   private final AtomicLong retries = new AtomicLong();
@@ -96,33 +99,49 @@ final class Download {
   /** Opens when fetching must stop (closed or failed); cuts backoffs short. */
   private final BroadcastLatch stopped = new BroadcastLatch();
 
-  /**
-   * @param executor the executor for workers and listener deliveries, or null to own one
-   * @param listener the progress listener, or null
-   */
   Download(Tracer tracer, RangeSource source, RangeSource.ObjectInfo object, TempFile file,
-      long partSize, int parallelism, RetryPolicy retryPolicy, Duration readTimeout,
-      RetryPolicy.Backoff backoff, Executor executor, Consumer<? super FetchProgress> listener) {
+      FetchSettings settings) {
     this.tracer = tracer;
     this.source = source;
     this.file = file;
     this.size = object.size();
-    this.partSize = partSize;
+    this.partSize = settings.partSize();
     this.partCount = partCount(size, partSize);
-    this.parallelism = parallelism;
+    this.parallelism = settings.parallelism();
     this.scheduler = new PartScheduler(partCount);
-    this.fetcher = new PartFetcher(tracer, source, object, partSize, file, retryPolicy,
-        TimeUnit.NANOSECONDS.convert(readTimeout), backoff, stopped, this::fail,
-        this::retrying);
-    if (executor != null) {
-      this.executor = executor;
+    this.fetcher = new PartFetcher(tracer, source, object, partSize, file, settings.retryPolicy(),
+        TimeUnit.NANOSECONDS.convert(settings.readTimeout()), settings.backoff(), stopped,
+        this::fail, this::retrying);
+    if (settings.executor() != null) {
+      this.executor = settings.executor();
       this.ownedExecutor = null;
     } else {
       this.ownedExecutor = newOwnedExecutor(tracer.instance(), parallelism + 1);
       this.executor = ownedExecutor;
     }
-    this.dispatcher = listener == null
-        ? null : new ProgressDispatcher(this::progress, listener, this.executor);
+    this.dispatcher = settings.listener() == null
+        ? null : new ProgressDispatcher(this::progress, settings.listener(), executor);
+  }
+
+  /**
+   * Describes {@code source}, retrying transient failures as the settings' policy says, and
+   * checks that the part size suits the object.
+   *
+   * @throws IOException the last failure of {@code describe}, as {@link RetryPolicy#call} says
+   * @throws IllegalArgumentException if the part size is too small for the object
+   */
+  static RangeSource.ObjectInfo describe(Tracer tracer, RangeSource source,
+      FetchSettings settings)
+      throws IOException {
+    RangeSource.ObjectInfo object = settings.retryPolicy().call(source::describe,
+        settings.backoff(), new BroadcastLatch(), (attempt, failure, delay) -> LOG.debug(
+            "[FetchStore #{}] open RETRY describe attempt={} in={} thread={}: {}",
+            tracer.instance(), attempt, delay, Thread.currentThread().getName(), failure));
+    if (object == null) {
+      throw new IllegalStateException(source + " described no object (null)");
+    }
+    partCount(object.size(), settings.partSize());
+    return object;
   }
 
   /**
@@ -157,6 +176,11 @@ final class Download {
 
   // ---------------------------------------------------------------------------------------------
   // For readers
+
+  /** Returns the object's size. */
+  long size() {
+    return size;
+  }
 
   /** Returns the part holding byte {@code position}. */
   int partOf(long position) {
@@ -202,14 +226,76 @@ final class Download {
     return latch;
   }
 
-  /** The number of present bytes; complete at the size, failed with the failure or close. */
-  ProgressNotifier bytesPresent() {
-    return bytesPresent;
+  /** The number of present bytes, read-only; complete at the size, failed by a failure or close. */
+  ProgressView bytesPresent() {
+    return bytesPresent.view();
   }
 
-  /** Returns the download's failure, or null (a close is not a failure). */
-  Throwable failure() {
-    return failure.get();
+  /** Returns the source, for messages. */
+  RangeSource source() {
+    return source;
+  }
+
+  /**
+   * Checks that the store is neither closed nor failed.
+   *
+   * @throws ClosedStoreException if the store is closed
+   * @throws IOException if the download failed; the cause is the failure
+   */
+  void checkUsable(String operation) throws IOException {
+    checkOpen(operation);
+    Throwable cause = failure.get();
+    if (cause != null) {
+      throw failed(operation, cause);
+    }
+  }
+
+  /** Throws ClosedStoreException if the store is closed. */
+  void checkOpen(String operation) throws ClosedStoreException {
+    if (file.isClosed()) {
+      throw new ClosedStoreException(operation + ": store closed");
+    }
+  }
+
+  /** Throws IllegalStateException unless every byte is present. */
+  void checkComplete(String operation) {
+    long present = bytesPresent.get();
+    if (present != size) {
+      throw new IllegalStateException(operation + ": download incomplete, " + present + " of "
+          + size + " bytes present");
+    }
+  }
+
+  /**
+   * Waits until every byte is present; {@code timeout} null waits forever. Returns false if the
+   * timeout elapsed first.
+   */
+  boolean awaitComplete(Duration timeout) throws IOException, InterruptedException {
+    checkUsable("awaitComplete");
+    try {
+      if (timeout == null) {
+        bytesPresent.awaitAtLeast(size);
+      } else {
+        bytesPresent.awaitAtLeast(size, timeout);
+      }
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (SignalFailedException e) {
+      throw failedWaiting("awaitComplete", e.getCause());
+    }
+  }
+
+  /** The exception for a wait that ended with {@code cause}: the store's close or failure. */
+  IOException failedWaiting(String operation, Throwable cause) {
+    if (cause instanceof ClosedStoreException) {
+      return new ClosedStoreException(operation + ": " + cause.getMessage());
+    }
+    return failed(operation, cause);
+  }
+
+  private IOException failed(String operation, Throwable cause) {
+    return new IOException(operation + ": download of " + source + " failed: " + cause, cause);
   }
 
   /** Returns a snapshot of the progress. */
@@ -287,14 +373,8 @@ final class Download {
     if (latch != null) {
       latch.open();
     }
-    if (publishing.enter()) {
-      try {
-        if (bytesPresent.add(end - start) == size) {
-          bytesPresent.complete();
-        }
-      } finally {
-        publishing.exit();
-      }
+    if (bytesPresent.tryAdd(end - start) == size) {
+      bytesPresent.tryComplete();
     }
     signalProgress();
   }
@@ -321,13 +401,8 @@ final class Download {
     for (BroadcastLatch latch : waitedParts.values()) {
       latch.fail(first);
     }
-    publishing.close();
+    bytesPresent.tryFail(first);
     fetcher.abortInFlight();
-  }
-
-  /** The publishing gate's ending action: no completion adds any more. */
-  private void endProgress() {
-    bytesPresent.fail(stopCause.get());
   }
 
   /** Counts a retry of a part (PartFetcher's callback). */

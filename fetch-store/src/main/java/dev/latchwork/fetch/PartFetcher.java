@@ -94,12 +94,13 @@ final class PartFetcher {
   boolean fetch(int p) {
     long start = (long) p * partSize;
     long end = Math.min(size, start + partSize);
-    try (Tracer.Span span = tracer.enter("fetchPart", "part", p, "start", start)) {
+    try (Tracer.Span span = tracer.enter("fetchPart", "part", p, "start", start).failUnlessOk()) {
       long[] reached = {start};
       byte[] buffer = new byte[(int) Math.min(COPY_BUFFER, end - start)];
       try {
         retryPolicy.call(() -> copy(start, end, buffer, reached), backoff, stopped,
             (attempt, failure, delay) -> retrying(p, attempt, reached[0], failure, delay));
+        span.ok();
         return true;
       } catch (IOException e) {
         span.fail(e);

@@ -2,6 +2,8 @@ package dev.latchwork.fetch;
 
 import dev.latchwork.core.BroadcastLatch;
 import dev.latchwork.core.PositionalWriter;
+import dev.latchwork.core.ShutdownGate;
+import dev.latchwork.core.internal.FileOps;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;

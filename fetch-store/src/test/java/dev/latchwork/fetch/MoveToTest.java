@@ -190,7 +190,7 @@ class MoveToTest {
     try (SecondFileSystem tiny = SecondFileSystem.create("256k")) {
       byte[] data = bytes(16 * PART, 43);
       FetchStore store = openComplete(data, dir);
-      Path temp = store.tempFile();
+      Path temp = store.file.path();
       Path target = tiny.dir().resolve("object.bin");
       assertThatThrownBy(() -> store.moveTo(target)).isInstanceOf(IOException.class)
           .hasMessageContaining(target.toString()).hasMessageContaining("still at " + temp);
