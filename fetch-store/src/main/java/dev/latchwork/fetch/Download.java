@@ -131,8 +131,7 @@ final class Download {
    * @throws IllegalArgumentException if the part size is too small for the object
    */
   static RangeSource.ObjectInfo describe(Tracer tracer, RangeSource source,
-      FetchSettings settings)
-      throws IOException {
+      FetchSettings settings) throws IOException {
     RangeSource.ObjectInfo object = settings.retryPolicy().call(source::describe,
         settings.backoff(), new BroadcastLatch(), (attempt, failure, delay) -> LOG.debug(
             "[FetchStore #{}] open RETRY describe attempt={} in={} thread={}: {}",

@@ -481,7 +481,8 @@ public final class FetchStore implements Closeable {
             : Paths.get(System.getProperty("java.io.tmpdir")), object.size(), tracer.instance());
         FetchStore store = null;
         try {
-          store = new FetchStore(tracer, file, new Download(tracer, source, object, file, settings));
+          Download download = new Download(tracer, source, object, file, settings);
+          store = new FetchStore(tracer, file, download);
           store.download.start();
           return span.ok(store);
         } catch (RuntimeException | Error e) {

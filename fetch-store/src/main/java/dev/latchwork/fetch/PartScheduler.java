@@ -14,13 +14,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class PartScheduler {
   /*
-   * Implementation notes: claimed bit p goes 0 -> 1 exactly once, by CAS, and that CAS is what hands
-   * part p to one worker; everything else is a hint. The cursor only moves forward past parts that
-   * are claimed, so the sequential scan is amortised O(1) per part. demanded bit p goes 0 -> 1 once so
-   * that a part is queued in urgent at most once however many readers wait for it; an urgent entry
-   * whose part was meanwhile claimed in order is skipped by the CAS. A demand that races a claim is
-   * harmless either way: the part is claimed exactly once, and the reader waits on its latch, not on
-   * the scheduler.
+   * Implementation notes: claimed bit p goes 0 -> 1 exactly once, by CAS, and that CAS is what
+   * hands part p to one worker; everything else is a hint. The cursor only moves forward past parts
+   * that are claimed, so the sequential scan is amortised O(1) per part. demanded bit p goes 0 -> 1
+   * once so that a part is queued in urgent at most once however many readers wait for it; an
+   * urgent entry whose part was meanwhile claimed in order is skipped by the CAS. A demand that
+   * races a claim is harmless either way: the part is claimed exactly once, and the reader waits on
+   * its latch, not on the scheduler.
    */
 
   private final int partCount;

@@ -130,7 +130,9 @@ final class TempFile {
    * @param hook run inside the gate before the read (a test seam), or null
    * @return {@code len}
    * @throws ClosedStoreException if the file is closed (nothing was read)
-   * @throws TempFileException if the read failed or the file ended early
+   * @throws TempFileException if the file ended early
+   * @throws IOException if the read failed (an interrupted reader's as {@link
+   *     PositionalWriter#read} says)
    */
   int read(ByteBuffer dst, long position, int len, Runnable hook) throws IOException {
     if (!gate.enter()) {
@@ -151,10 +153,6 @@ final class TempFile {
         total += n;
       }
       return len;
-    } catch (TempFileException e) {
-      throw e;
-    } catch (IOException e) {
-      throw new TempFileException("reading temp file " + path + " at " + position + " failed", e);
     } finally {
       dst.limit(oldLimit);
       gate.exit();
