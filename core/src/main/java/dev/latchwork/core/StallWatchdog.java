@@ -141,7 +141,9 @@ public final class StallWatchdog implements AutoCloseable {
     if (threshold.isNegative() || threshold.isZero()) {
       throw new IllegalArgumentException("threshold must be positive: " + threshold);
     }
-    StallWatchdog watchdog = new StallWatchdog(Tracer.saturatedNanos(threshold), listener, log);
+    // TimeUnit.convert saturates instead of overflowing: a threshold of centuries stays positive
+    StallWatchdog watchdog =
+        new StallWatchdog(TimeUnit.NANOSECONDS.convert(threshold), listener, log);
     InFlightRegistry.watchdogStarted();
     try {
       watchdog.thread.start();

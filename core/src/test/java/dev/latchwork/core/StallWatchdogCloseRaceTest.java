@@ -11,9 +11,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.slf4j.Marker;
 import org.slf4j.event.Level;
-import org.slf4j.helpers.LegacyAbstractLogger;
 
 /**
  * {@link StallWatchdog#close()} against a report that is starting while it runs: the interleavings
@@ -66,7 +64,7 @@ class StallWatchdogCloseRaceTest {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-    }, new HoldingLogger(warning, releaseWarning));
+    }, holdingFirstWarning(warning, releaseWarning));
     stuck = new StallWatchdogTest.Stuck(Tracer.forInstance(Store.class, traceLog), "stuck", "op", 0L);
     stuck.awaitEntered();
     assertThat(warning.await(30, TimeUnit.SECONDS)).as("the watchdog writes a report").isTrue();
@@ -133,52 +131,10 @@ class StallWatchdogCloseRaceTest {
         .as("the listener was still running when the second close() returned").isFalse();
   }
 
-  /** Holds the thread writing the first WARN line until released; drops every other line. */
-  private static final class HoldingLogger extends LegacyAbstractLogger {
-    private static final long serialVersionUID = 1L;
-    private final transient CountDownLatch warning;
-    private final transient CountDownLatch release;
-
-    HoldingLogger(CountDownLatch warning, CountDownLatch release) {
-      this.name = "holding";
-      this.warning = warning;
-      this.release = release;
-    }
-
-    @Override
-    public boolean isTraceEnabled() {
-      return false;
-    }
-
-    @Override
-    public boolean isDebugEnabled() {
-      return false;
-    }
-
-    @Override
-    public boolean isInfoEnabled() {
-      return true;
-    }
-
-    @Override
-    public boolean isWarnEnabled() {
-      return true;
-    }
-
-    @Override
-    public boolean isErrorEnabled() {
-      return true;
-    }
-
-    @Override
-    protected String getFullyQualifiedCallerName() {
-      return null;
-    }
-
-    @Override
-    protected void handleNormalizedLoggingCall(
-        Level level, Marker marker, String pattern, Object[] arguments, Throwable throwable) {
-      if (level == Level.WARN && warning.getCount() != 0) {
+  /** A logger that holds the thread writing the first WARN line until {@code release} opens. */
+  private static TracerTestLogger holdingFirstWarning(CountDownLatch warning, CountDownLatch release) {
+    return new TracerTestLogger("holding", Level.INFO).onLine(line -> {
+      if (line.level() == Level.WARN && warning.getCount() != 0) {
         warning.countDown();
         try {
           release.await(60, TimeUnit.SECONDS);
@@ -186,6 +142,6 @@ class StallWatchdogCloseRaceTest {
           Thread.currentThread().interrupt();
         }
       }
-    }
+    });
   }
 }
