@@ -44,6 +44,10 @@ public record RetryPolicy(int maxAttempts, Duration baseBackoff, Duration maxBac
   /**
    * Validates the policy.
    *
+   * @param maxAttempts attempts per part including the first, {@code >= 1}
+   * @param baseBackoff delay before the first retry, {@code >= 0}
+   * @param maxBackoff cap of every delay, {@code >= baseBackoff}
+   * @param jitter fraction in {@code [0, 1]} by which a delay is randomly shortened
    * @throws IllegalArgumentException naming the bad component
    * @throws NullPointerException if a duration is null
    */
@@ -65,12 +69,16 @@ public record RetryPolicy(int maxAttempts, Duration baseBackoff, Duration maxBac
     }
   }
 
-  /** Returns a policy that tries each part once. */
+  /** {@return a policy that tries each part once} */
   public static RetryPolicy noRetries() {
     return new RetryPolicy(1, Duration.ZERO, Duration.ZERO, 0);
   }
 
-  /** Returns this policy with another attempt limit. */
+  /**
+   * {@return this policy with another attempt limit}
+   *
+   * @param attempts attempts per part including the first, {@code >= 1}
+   */
   public RetryPolicy withMaxAttempts(int attempts) {
     return new RetryPolicy(attempts, baseBackoff, maxBackoff, jitter);
   }
