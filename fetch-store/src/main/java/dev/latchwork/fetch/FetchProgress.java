@@ -19,12 +19,12 @@ package dev.latchwork.fetch;
 public record FetchProgress(
     long bytesPresent, long size, int partsDone, int partsInFlight, long retries) {
 
-  /** Returns true when every byte of the object is present. */
+  /** {@return true when every byte of the object is present} */
   public boolean isComplete() {
     return bytesPresent == size;
   }
 
-  /** Returns {@code bytesPresent / size}, or 1 for an empty object. */
+  /** {@return {@code bytesPresent / size}, or 1 for an empty object} */
   public double fraction() {
     return size == 0 ? 1.0 : (double) bytesPresent / size;
   }

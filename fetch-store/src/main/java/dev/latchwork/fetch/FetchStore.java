@@ -1,8 +1,7 @@
 package dev.latchwork.fetch;
 
 import dev.latchwork.core.BroadcastLatch;
-import dev.latchwork.core.PositionalWriter;
-import dev.latchwork.core.ProgressNotifier;
+import dev.latchwork.core.ProgressView;
 import dev.latchwork.core.SignalFailedException;
 import dev.latchwork.core.Tracer;
 import java.io.Closeable;
@@ -10,30 +9,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A temp-file store that downloads an object from a {@link RangeSource} in parts, in parallel,
@@ -51,24 +36,23 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Reading</h2>
  * {@link #read(ByteBuffer, long)} returns as soon as the bytes {@code [position, position +
- * dst.remaining())} (clipped to the object) are in the temp file; it reads them with no lock held
- * and returns their number, which is short only at the end of the object, or {@code -1} at or past
- * the end. Reads never block each other and never block fetching. {@link #newInputStream(long)}
- * and {@link #newChannel()} are stream and channel views.
+ * dst.remaining())} (clipped to the object) are in the temp file, read with no lock held. Reads
+ * never block each other or fetching. {@link #newInputStream(long)} and {@link #newChannel()}
+ * are stream and channel views.
  *
  * <h2>Memory consistency effects</h2>
- * The fetch thread's writes of a part's bytes to the temp file happen-before every {@code read}
- * that returns any of those bytes (the part's latch is opened, and the present-range set
- * published, after the last write). Completion of the last part happens-before {@link
- * #awaitComplete()} returns. Actions of a thread before {@link #close()} (or before the failure of
- * a fetch) happen-before every operation that throws {@link ClosedStoreException} (or the failure)
- * because of it. Reads in progress when the store closes happen-before the temp file is deleted.
+ * The fetch thread's writes of a part's bytes happen-before every {@code read} that returns any of
+ * them. Completion of the last part happens-before {@link #awaitComplete()} (or a wait on {@link
+ * #bytesPresent()} for the size) returns. Actions of a thread before {@link #close()} (or before
+ * the failure of a fetch) happen-before every operation that throws {@link ClosedStoreException}
+ * (or the failure) because of it. Reads in progress at the close happen-before the temp file is
+ * deleted or moved.
  *
  * <h2>Progress</h2>
- * Reads are lock-free with respect to each other and to fetching: a read that finds its bytes
- * present takes no lock and does not wait; a read that waits is woken by the completion,
- * failure or close that concerns it, whatever the interleaving (no wake-up can be lost). Waits are
- * interruptible, and timed forms exist for {@code read} and {@code awaitComplete}.
+ * A read that finds its bytes present takes no lock and does not wait; a read that waits is woken
+ * by the completion, failure or close that concerns it, whatever the interleaving (no wake-up can
+ * be lost). Waits are interruptible, with timed forms for {@code read} and {@code awaitComplete}.
+ * Memory grows with what is fetched and waited for, not with the size the source claims.
  *
  * <h2>Failure</h2>
  * A part whose fetch fails transiently (including a source stream that brings no byte within the
@@ -76,57 +60,34 @@ import org.slf4j.LoggerFactory;
  * after the bytes already received. When a part fails for good (attempts exhausted, a {@link
  * RangeSourceException} that is not retryable, the temp file cannot be written), the store fails:
  * every waiting and every later read, {@code awaitComplete} and {@code moveTo} throws an {@code
- * IOException} whose cause is that failure, fetching stops, and the temp file stays until {@link
- * #close()}.
+ * IOException} whose cause is that failure, and fetching stops.
  *
  * <h2>Closing</h2>
- * {@link #close()} is idempotent and returns without waiting for I/O: it aborts fetches in flight
- * (closing their streams, not draining them), makes every waiting and later operation throw
- * {@link ClosedStoreException}, lets reads already copying from the temp file finish, and the
- * last of those reads (or fetch writes) to leave deletes the temp file, so the file may outlive
- * {@code close()} by one in-progress read or write. The temp file is never left behind.
+ * {@link #close()} is idempotent and returns without waiting for I/O: it aborts fetches in flight,
+ * makes every waiting and later operation throw {@link ClosedStoreException}, and the last read
+ * (or fetch write) to leave the temp file deletes it. The temp file is never left behind, except
+ * to keep the only complete copy of a download when a {@link #moveTo} failed.
  *
  * <h2>Progress listener</h2>
- * A listener set with {@link Builder#listener} is called with fresh {@link FetchProgress}
- * snapshots on a task of the store's executor (one call at a time, never on a thread that is
- * fetching a part); notifications coalesce while it runs, so a slow listener delays only its own
- * later calls and a throwing listener is logged and called again on the next change.
+ * A {@linkplain Builder#listener listener} gets fresh {@link FetchProgress} snapshots on a task of
+ * the store's executor, one call at a time; notifications coalesce while it runs, so a slow
+ * listener delays only its own later calls, and one that throws is logged and called again on the
+ * next change. The last progress is always delivered: if the executor refuses the task, the
+ * thread that changed the progress (a fetch thread, or the closer) calls the listener itself.
  *
- * <p>Every public operation that can block or changes state ({@code open}, {@code read},
- * {@code awaitComplete}, {@code moveTo}, {@code close}, the view factories) and every part fetch
- * is traced with {@link Tracer} (component {@code FetchStore}, this store's instance number, the
- * calling thread), so a stuck read shows in {@link Tracer#inFlight()} and the {@link
- * dev.latchwork.core.StallWatchdog}. Logs and messages name the source by its {@code toString()},
- * which for {@link HttpRangeSource} never contains credentials.
+ * <p>Every public operation that can block or change state, and every part fetch, is traced with
+ * {@link Tracer} (component {@code FetchStore}), so a stuck read shows in {@link
+ * Tracer#inFlight()} and the {@link dev.latchwork.core.StallWatchdog}. Logs and messages name the
+ * source by its {@code toString()}, which for {@link HttpRangeSource} has no credentials.
  */
 public final class FetchStore implements Closeable {
   /*
-   * Implementation notes.
-   *
-   * Parts: part p is [p * partSize, min(size, (p + 1) * partSize)). parts[p] is a one-shot latch
-   * opened after the last byte of p was written to the temp file; it is failed with the store's
-   * failure or with a ClosedStoreException. The scheduler hands each part to exactly one worker;
-   * the worker loops are min(parallelism, partCount) tasks on the executor, each claiming parts
-   * until none is left. A reader demands the unopened parts it needs (in reverse, so that its
-   * first part ends at the front of the urgent queue) and then awaits their latches in order: a
-   * latch cannot miss an open, so the check-then-wait race that lost wake-ups is gone by
-   * construction.
-   *
-   * Presence: presentRanges is an immutable IntervalSet replaced by CAS when a part completes,
-   * before its latch opens; a reader whose range is already in it skips the latches. bytesPresent
-   * is the ProgressNotifier over the same total that awaitComplete waits on.
-   *
-   * Lifetime: every touch of the temp file (a reader's file read, a worker's write, moveTo's
-   * force) is bracketed by file.enter()/leave(); TempFileLifetime closes and deletes or moves the
-   * file once the store is closed and the last of them has left. close() and moveTo() race to claim
-   * the disposition; the winner shuts everything down (shutDown), so nothing enters afterwards.
-   *
-   * Fetching a part (attempts, resume, backoff, read timeout) is PartFetcher's; a worker claims a
-   * part, has the fetcher fetch it and publishes it (completePart).
-   *
-   * Cancellation: close() and fail() open stopped first and then have the fetcher close every
-   * registered source stream (PartFetcher explains why no fetch is missed). An owned executor is
-   * also shut down with interrupts.
+   * Implementation notes. FetchStore is the API and the read path: a read checks the present
+   * ranges, waits for the latches of the parts it lacks (demanded first, in reverse, so that its
+   * first part ends up at the front of the fetch order), then reads the temp file. Download is the
+   * engine (its notes say why no wake-up can be lost); TempFile is the file, ended exactly once
+   * (deleted by the last one out, or moved by moveTo's own thread). close() and moveTo() race to
+   * claim the file; the winner closes the download.
    */
 
   /** Default part size: 8 MiB. */
@@ -136,72 +97,29 @@ public final class FetchStore implements Closeable {
   /** Default read timeout of source streams: 60 seconds. */
   public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(60);
 
-  private static final Logger LOG = LoggerFactory.getLogger(FetchStore.class);
-
   private final Tracer tracer;
-  private final RangeSource source;
   private final long size;
-  private final long partSize;
-  private final int partCount;
-  private final TempFileLifetime file;
-  private final PartScheduler scheduler;
-  private final BroadcastLatch[] parts;
-  private final ProgressNotifier bytesPresent = new ProgressNotifier();
-  private final AtomicReference<IntervalSet> presentRanges =
-      new AtomicReference<>(IntervalSet.EMPTY);
-  private final AtomicInteger partsDone = new AtomicInteger();
-  private final AtomicInteger partsInFlight = new AtomicInteger();
-  private final AtomicLong retries = new AtomicLong();
-  private final PartFetcher fetcher;
-  private final int parallelism;
-  private final Executor executor;
-  private final ExecutorService ownedExecutor;
-  private final ProgressDispatcher dispatcher;
-
-  private final AtomicReference<Throwable> failure = new AtomicReference<>();
-  /** Opens when fetching must stop (closed or failed); cuts backoffs short. */
-  private final BroadcastLatch stopped = new BroadcastLatch();
-  /** Test seam: run by a reader that holds its reference to the temp file, just before reading. */
+  /** The temp file and the download engine; package-private for tests. */
+  final TempFile file;
+  final Download download;
+  /** Test seam: run by a reader inside the temp file's gate, just before reading. */
   volatile Runnable insideReadHook;
 
-  private FetchStore(Builder b, Tracer tracer, RangeSource.ObjectInfo object, Path tempFile,
-      PositionalWriter writer) {
+  private FetchStore(Tracer tracer, TempFile file, Download download) {
     this.tracer = tracer;
-    this.source = b.source;
-    this.size = object.size();
-    this.partSize = b.partSize;
-    this.partCount = partCount(size, partSize);
-    this.file = new TempFileLifetime(tracer.instance(), tempFile, writer);
-    this.scheduler = new PartScheduler(partCount);
-    this.parts = new BroadcastLatch[partCount];
-    for (int i = 0; i < partCount; i++) {
-      parts[i] = new BroadcastLatch();
-    }
-    this.fetcher = new PartFetcher(tracer, b.source, object, partSize, file, b.retryPolicy,
-        saturatedNanos(b.readTimeout), b.backoff, stopped, this::fail, this::retrying);
-    this.parallelism = b.parallelism;
-    if (b.executor != null) {
-      this.executor = b.executor;
-      this.ownedExecutor = null;
-    } else {
-      this.ownedExecutor = newOwnedExecutor(tracer.instance(), b.parallelism + 1);
-      this.executor = ownedExecutor;
-    }
-    this.dispatcher = b.listener == null
-        ? null : new ProgressDispatcher(this::progress, b.listener, executor);
+    this.size = download.size();
+    this.file = file;
+    this.download = download;
   }
 
   /**
-   * Returns a builder for a store over {@code source}.
+   * {@return a new builder, with the defaults, for a store over {@code source}}
    *
-   * @throws NullPointerException if {@code source} is null
+   * @param source where the object's bytes come from
    */
   public static Builder builder(RangeSource source) {
     return new Builder(Objects.requireNonNull(source, "source"));
   }
-
-  // ---------------------------------------------------------------------------------------------
-  // Reading
 
   /**
    * Reads bytes at {@code position} into {@code dst}, waiting as long as it takes for them to be
@@ -211,7 +129,6 @@ public final class FetchStore implements Closeable {
    * @param position the object offset of the first byte, {@code >= 0}
    * @return the number of bytes read, short only at the end of the object; {@code -1} if {@code
    *     position >= size()}
-   * @throws NullPointerException if {@code dst} is null
    * @throws IllegalArgumentException if {@code position} is negative or {@code dst} is read-only
    * @throws ClosedStoreException if the store is closed before or while waiting
    * @throws IOException if the download failed (the cause is the failure) or the temp file cannot
@@ -227,19 +144,24 @@ public final class FetchStore implements Closeable {
   }
 
   /**
-   * Reads bytes at {@code position} into {@code dst}, waiting at most {@code timeout} for them to be
-   * downloaded; as {@link #read(ByteBuffer, long)} otherwise. A read that times out leaves nothing
-   * behind, but the parts it asked for stay first in the fetch order.
+   * As {@link #read(ByteBuffer, long)}, waiting at most {@code timeout} for the bytes. A read that
+   * times out leaves nothing behind, but the parts it asked for stay first in the fetch order.
    *
+   * @param dst receives {@code min(dst.remaining(), size() - position)} bytes
+   * @param position the object offset of the first byte, {@code >= 0}
+   * @param timeout how long to wait for the bytes; zero or negative does not wait
+   * @return as {@link #read(ByteBuffer, long)}
    * @throws TimeoutException if the bytes are not present within {@code timeout}
-   * @throws NullPointerException if {@code dst} or {@code timeout} is null
+   * @throws IOException as {@link #read(ByteBuffer, long)}
+   * @throws InterruptedException if interrupted while waiting
    */
   public int read(ByteBuffer dst, long position, Duration timeout)
       throws IOException, InterruptedException, TimeoutException {
     Objects.requireNonNull(timeout, "timeout");
-    return read0(dst, position, Math.max(0, saturatedNanos(timeout)));
+    return read0(dst, position, Math.max(0, TimeUnit.NANOSECONDS.convert(timeout)));
   }
 
+  /** Both read forms; {@code timeoutNanos < 0} waits forever. */
   private int read0(ByteBuffer dst, long position, long timeoutNanos)
       throws IOException, InterruptedException, TimeoutException {
     Objects.requireNonNull(dst, "dst");
@@ -249,85 +171,44 @@ public final class FetchStore implements Closeable {
     if (dst.isReadOnly()) {
       throw new IllegalArgumentException("dst is a read-only buffer");
     }
-    try (Tracer.Span span = tracer.enter("readAt", "pos", position, "len", dst.remaining())) {
-      try {
-        return readTraced(dst, position, timeoutNanos);
-      } catch (IOException | InterruptedException | TimeoutException | RuntimeException e) {
-        span.fail(e);
-        throw e;
+    try (Tracer.Span span =
+        tracer.enter("readAt", "pos", position, "len", dst.remaining()).failUnlessOk()) {
+      download.checkUsable("read");
+      if (position >= size) {
+        return span.ok(-1);
       }
+      int len = (int) Math.min(dst.remaining(), size - position);
+      long end = position + len;
+      if (len > 0 && !download.isPresent(position, end)) {
+        awaitRange(position, end, timeoutNanos);
+      }
+      return span.ok(len == 0 ? 0 : file.read(dst, position, len, insideReadHook));
     }
   }
 
-  private int readTraced(ByteBuffer dst, long position, long timeoutNanos)
-      throws IOException, InterruptedException, TimeoutException {
-    ensureUsable("read");
-    if (position >= size) {
-      return -1;
-    }
-    int len = (int) Math.min(dst.remaining(), size - position);
-    if (len == 0) {
-      return 0;
-    }
-    long end = position + len;
-    if (!presentRanges.get().contains(position, end)) {
-      awaitRange(position, end, timeoutNanos);
-    }
-    if (!file.enter()) {
-      throw new ClosedStoreException("read at " + position + ": store closed");
-    }
-    try {
-      Runnable hook = insideReadHook;
-      if (hook != null) {
-        hook.run();
-      }
-      return readFile(dst, position, len);
-    } finally {
-      file.leave();
-    }
-  }
-
+  /** Waits until the parts holding {@code [start, end)} are present. */
   private void awaitRange(long start, long end, long timeoutNanos)
       throws IOException, InterruptedException, TimeoutException {
-    int first = partOf(start);
-    int last = partOf(end - 1);
+    int first = download.partOf(start);
+    int last = download.partOf(end - 1);
     // Demand in reverse so that the first needed part ends up at the front of the queue.
     for (int p = last; p >= first; p--) {
-      if (!parts[p].isOpen() && scheduler.demand(p)) {
-        LOG.debug("[FetchStore #{}] part {} moved to the front for a reader", tracer.instance(), p);
-      }
+      download.demand(p);
     }
     long deadline = timeoutNanos < 0 ? 0 : System.nanoTime() + timeoutNanos;
     for (int p = first; p <= last; p++) {
+      BroadcastLatch part = download.partLatch(p); // null: present already
       try {
-        if (timeoutNanos < 0) {
-          parts[p].await();
-        } else if (!parts[p].await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
-          throw new TimeoutException("bytes [" + start + ", " + end + ") of " + source
-              + " not present within " + Duration.ofNanos(timeoutNanos));
+        if (part != null && timeoutNanos < 0) {
+          part.await();
+        } else if (part != null
+            && !part.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+          throw new TimeoutException("bytes [" + start + ", " + end + ") of "
+              + download.source() + " not present within " + Duration.ofNanos(timeoutNanos));
         }
       } catch (SignalFailedException e) {
-        throw waitFailed("read at " + start, e.getCause());
+        throw download.failedWaiting("read at " + start, e.getCause());
       }
-    }
-  }
-
-  private int readFile(ByteBuffer dst, long position, int len) throws IOException {
-    int oldLimit = dst.limit();
-    dst.limit(dst.position() + len);
-    int total = 0;
-    try {
-      while (total < len) {
-        int n = file.writer().read(dst, position + total);
-        if (n < 0) {
-          throw new IOException("temp file " + file.tempFile() + " ended at "
-              + (position + total) + ", before the present range ending at " + (position + len));
-        }
-        total += n;
-      }
-      return total;
-    } finally {
-      dst.limit(oldLimit);
     }
   }
 
@@ -337,61 +218,56 @@ public final class FetchStore implements Closeable {
    * InterruptedIOException} with the interrupt status kept); closing it does not close the store.
    * It is not safe for concurrent use.
    *
+   * @param position the object offset of the stream's first byte, {@code >= 0}
+   * @return a new stream
    * @throws IllegalArgumentException if {@code position} is negative
    * @throws ClosedStoreException if the store is closed
    */
   public InputStream newInputStream(long position) throws ClosedStoreException {
-    try (Tracer.Span span = tracer.enter("newInputStream", "pos", position)) {
-      if (position < 0) {
-        throw new IllegalArgumentException("position must not be negative: " + position);
-      }
-      if (file.isDisposed()) {
-        ClosedStoreException e = new ClosedStoreException("newInputStream: store closed");
-        span.fail(e);
-        throw e;
-      }
-      return new StoreInputStream(this, position);
+    if (position < 0) {
+      throw new IllegalArgumentException("position must not be negative: " + position);
     }
+    download.checkOpen("newInputStream");
+    return new StoreInputStream(this, position);
   }
 
   /**
    * Returns a read-only channel over the object, positioned at 0. Reads wait for bytes as {@link
    * #read(ByteBuffer, long)} does; {@code write} and {@code truncate} throw {@link
    * java.nio.channels.NonWritableChannelException}; closing it does not close the store. Its
-   * position is not synchronized: use one channel per thread (they are cheap) or the positional
-   * {@code read}.
+   * position is not synchronized: use one channel per thread, or the positional {@code read}.
    *
+   * @return a new channel
    * @throws ClosedStoreException if the store is closed
    */
   public SeekableByteChannel newChannel() throws ClosedStoreException {
-    try (Tracer.Span span = tracer.enter("newChannel")) {
-      if (file.isDisposed()) {
-        ClosedStoreException e = new ClosedStoreException("newChannel: store closed");
-        span.fail(e);
-        throw e;
-      }
-      return new StoreChannel(this);
-    }
+    download.checkOpen("newChannel");
+    return new StoreChannel(this);
   }
 
-  /** Returns the object's size in bytes, as the source described it. */
+  /** {@return the object's size in bytes, as the source described it} */
   public long size() {
     return size;
   }
 
   /** Returns the end of the run of present bytes starting at {@code position} (for views). */
   long presentUntil(long position) {
-    return presentRanges.get().contiguousEnd(position);
+    return download.presentUntil(position);
   }
 
-  /** Returns a snapshot of the download's progress; never blocks. */
+  /** {@return a snapshot of the download's progress}; never blocks. */
   public FetchProgress progress() {
-    return new FetchProgress(bytesPresent.get(), size, partsDone.get(), partsInFlight.get(),
-        retries.get());
+    return download.progress();
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // Whole download
+  /**
+   * {@return a read-only view of the number of bytes present (of completed parts)}: it reaches
+   * {@link #size()} on completion, and its waits throw {@link SignalFailedException} with the
+   * failure or a {@link ClosedStoreException} once the store fails or closes.
+   */
+  public ProgressView bytesPresent() {
+    return download.bytesPresent();
+  }
 
   /**
    * Waits until every byte of the object is present.
@@ -401,46 +277,24 @@ public final class FetchStore implements Closeable {
    * @throws InterruptedException if interrupted while waiting
    */
   public void awaitComplete() throws IOException, InterruptedException {
-    try (Tracer.Span span = tracer.enter("awaitComplete")) {
-      awaitComplete0(span, null);
+    try (Tracer.Span span = tracer.enter("awaitComplete").failUnlessOk()) {
+      download.awaitComplete(null);
+      span.ok();
     }
   }
 
   /**
-   * Waits at most {@code timeout} until every byte of the object is present.
+   * As {@link #awaitComplete()}, waiting at most {@code timeout}.
    *
+   * @param timeout how long to wait at most
    * @return true if the download is complete, false if the timeout elapsed first
-   * @throws ClosedStoreException if the store is closed before or while waiting
-   * @throws IOException if the download failed (the cause is the failure)
+   * @throws IOException as {@link #awaitComplete()}
    * @throws InterruptedException if interrupted while waiting
    */
   public boolean awaitComplete(Duration timeout) throws IOException, InterruptedException {
     Objects.requireNonNull(timeout, "timeout");
-    try (Tracer.Span span = tracer.enter("awaitComplete", "timeout", timeout)) {
-      return awaitComplete0(span, timeout.isNegative() ? Duration.ZERO : timeout);
-    }
-  }
-
-  /** The body of both awaitComplete forms; {@code timeout} null waits forever. */
-  private boolean awaitComplete0(Tracer.Span span, Duration timeout)
-      throws IOException, InterruptedException {
-    try {
-      ensureUsable("awaitComplete");
-      if (timeout == null) {
-        bytesPresent.awaitAtLeast(size);
-      } else {
-        bytesPresent.awaitAtLeast(size, timeout);
-      }
-      return true;
-    } catch (TimeoutException e) {
-      return false;
-    } catch (SignalFailedException e) {
-      IOException io = waitFailed("awaitComplete", e.getCause());
-      span.fail(io);
-      throw io;
-    } catch (IOException | InterruptedException | RuntimeException e) {
-      span.fail(e);
-      throw e;
+    try (Tracer.Span span = tracer.enter("awaitComplete", "timeout", timeout).failUnlessOk()) {
+      return span.ok(download.awaitComplete(timeout.isNegative() ? Duration.ZERO : timeout));
     }
   }
 
@@ -448,54 +302,34 @@ public final class FetchStore implements Closeable {
    * Keeps the completed download as the file {@code target}, atomically, and closes the store.
    *
    * <p>The temp file is flushed to disk and renamed to {@code target} (replacing an existing file,
-   * as {@code rename(2)} does); when the temp directory is on another file system it is first
-   * copied next to {@code target} and that copy renamed, so {@code target} never holds a partial
-   * file. The file keeps the temp file's owner-only permissions. The rename happens once reads in
-   * progress have left the file, and this method waits for it. Afterwards the store is closed:
-   * every operation throws {@link ClosedStoreException}. If the move fails the store is closed all
-   * the same and the temp file is deleted.
+   * as {@code rename(2)} does); from another file system it is first copied next to {@code target}
+   * and the copy renamed, so {@code target} never holds a partial file. The file keeps the temp
+   * file's owner-only permissions, and the directories are synced so that the rename survives a
+   * crash. The move runs on the calling thread once reads in progress have left the file (it waits
+   * for them): it depends on no other thread, and no interrupt (of this thread or a reader) stops
+   * or fails it; an interrupt meanwhile leaves the interrupt status set on return. Afterwards the
+   * store is closed. If the move fails, the store is closed all the same but the bytes are not
+   * lost: the exception says where the complete file is (normally the temp file, which then stays,
+   * also after {@link #close()}: recovering or deleting it is the caller's call).
    *
+   * @param target where the object goes; its directory must exist
    * @throws IllegalStateException if the download is not complete (see {@link #awaitComplete()})
    * @throws ClosedStoreException if the store is already closed
    * @throws IOException if the download failed, or the file cannot be flushed or moved
-   * @throws InterruptedException if interrupted while waiting for reads to leave (the move still
-   *     happens)
+   * @throws InterruptedException never (the move is not interruptible); declared for callers
+   *     written against the earlier, interruptible form
    */
   public void moveTo(Path target) throws IOException, InterruptedException {
     Objects.requireNonNull(target, "target");
-    try (Tracer.Span span = tracer.enter("moveTo", "target", target)) {
-      try {
-        moveTo0(target);
-      } catch (IOException | InterruptedException | RuntimeException e) {
-        span.fail(e);
-        throw e;
+    try (Tracer.Span span = tracer.enter("moveTo", "target", target).failUnlessOk()) {
+      download.checkUsable("moveTo");
+      download.checkComplete("moveTo");
+      if (!file.closeForMove(target)) {
+        throw new ClosedStoreException("moveTo: store closed");
       }
-    }
-  }
-
-  private void moveTo0(Path target) throws IOException, InterruptedException {
-    ensureUsable("moveTo");
-    if (bytesPresent.get() != size) {
-      throw new IllegalStateException("moveTo: download incomplete, " + bytesPresent.get()
-          + " of " + size + " bytes present");
-    }
-    if (!file.enter()) {
-      throw new ClosedStoreException("moveTo: store closed");
-    }
-    try {
-      file.writer().force(true);
-    } finally {
-      file.leave();
-    }
-    if (!file.disposeByMovingTo(target)) {
-      throw new ClosedStoreException("moveTo: store closed");
-    }
-    shutDown(new ClosedStoreException("store closed: moved to " + target));
-    try {
-      file.terminated().await();
-    } catch (SignalFailedException e) {
-      throw new IOException("moving " + file.tempFile() + " to " + target + " failed",
-          e.getCause());
+      download.close(new ClosedStoreException("store closed: moved to " + target));
+      file.moveTo();
+      span.ok();
     }
   }
 
@@ -506,13 +340,11 @@ public final class FetchStore implements Closeable {
    */
   @Override
   public void close() {
-    Tracer.Span span = tracer.enter("close");
-    try {
-      if (file.disposeByDeleting()) {
-        shutDown(new ClosedStoreException("store closed"));
+    try (Tracer.Span span = tracer.enter("close").failUnlessOk()) {
+      if (file.close()) {
+        download.close(new ClosedStoreException("store closed"));
       }
-    } finally {
-      span.close();
+      span.ok();
     }
   }
 
@@ -521,309 +353,112 @@ public final class FetchStore implements Closeable {
     return file.terminated();
   }
 
-  /** Returns the temp file (for tests). */
-  Path tempFile() {
-    return file.tempFile();
-  }
-
-  /** Returns the executor the store created, or null if one was supplied (for tests). */
-  ExecutorService ownedExecutor() {
-    return ownedExecutor;
-  }
-
-  /** Shuts the store down for the close or move that claimed the temp file. */
-  private void shutDown(ClosedStoreException reason) {
-    file.shutOut(() -> {
-      stopEverything(reason);
-      if (ownedExecutor != null) {
-        ownedExecutor.shutdownNow();
-      }
-    });
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Fetching
-
-  private void start() {
-    if (partCount == 0) {
-      bytesPresent.complete();
-      return;
-    }
-    int workers = Math.min(parallelism, partCount);
-    for (int i = 0; i < workers; i++) {
-      executor.execute(this::workerLoop);
-    }
-  }
-
-  private void workerLoop() {
-    try {
-      while (!isStopped()) {
-        int p = scheduler.claim();
-        if (p < 0) {
-          return;
-        }
-        partsInFlight.incrementAndGet();
-        signalProgress();
-        boolean fetched = false;
-        try {
-          fetched = fetcher.fetch(p);
-        } finally {
-          if (!fetched) {
-            partsInFlight.decrementAndGet();
-            signalProgress();
-          }
-        }
-        if (fetched) {
-          completePart(p);
-        }
-      }
-    } catch (RuntimeException e) {
-      // A broken source or a bug: the store fails (and logs it) instead of hanging its readers.
-      fail(e);
-    } catch (Error e) {
-      fail(e);
-      throw e;
-    }
-  }
-
-  /**
-   * Publishes a written part. The counters are updated before the bytes become present, so that
-   * a snapshot (or awaitComplete) that sees all bytes present also sees the final counts; the
-   * notifier completes on the add that reaches the size, whichever part that is.
-   */
-  private void completePart(int p) {
-    long start = (long) p * partSize;
-    long end = Math.min(size, start + partSize);
-    partsInFlight.decrementAndGet();
-    partsDone.incrementAndGet();
-    presentRanges.updateAndGet(s -> s.add(start, end));
-    parts[p].open();
-    try {
-      if (bytesPresent.add(end - start) == size) {
-        bytesPresent.complete();
-      }
-    } catch (IllegalStateException e) {
-      // The notifier is terminal: the store was closed or failed meanwhile; nobody waits on it.
-      if (!isStopped()) {
-        throw e;
-      }
-    }
-    signalProgress();
-  }
-
-  /** Fails the store for good: wakes every waiter with the cause, stops every fetch. */
-  private void fail(Throwable cause) {
-    if (file.isDisposed() || !failure.compareAndSet(null, cause)) {
-      return;
-    }
-    LOG.warn("[FetchStore #{}] download of {} failed", tracer.instance(), source, cause);
-    stopEverything(cause);
-    signalProgress();
-  }
-
-  /**
-   * Stops fetching and wakes every waiter with {@code cause}, for both close and failure: stopped
-   * opens first, so a fetch that registers its stream afterwards sees it (see PartFetcher).
-   */
-  private void stopEverything(Throwable cause) {
-    stopped.open();
-    for (BroadcastLatch part : parts) {
-      part.fail(cause);
-    }
-    bytesPresent.fail(cause);
-    fetcher.abortInFlight();
-  }
-
-  /** Counts a retry of a part (PartFetcher's callback). */
-  private void retrying() {
-    retries.incrementAndGet();
-    signalProgress();
-  }
-
-  private boolean isStopped() {
-    return stopped.isOpen();
-  }
-
-  private void signalProgress() {
-    if (dispatcher != null) {
-      dispatcher.signal();
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Helpers
-
-  private void ensureUsable(String operation) throws IOException {
-    if (file.isDisposed()) {
-      throw new ClosedStoreException(operation + ": store closed");
-    }
-    Throwable cause = failure.get();
-    if (cause != null) {
-      throw failed(operation, cause);
-    }
-  }
-
-  private IOException waitFailed(String operation, Throwable cause) {
-    if (cause instanceof ClosedStoreException) {
-      return new ClosedStoreException(operation + ": " + cause.getMessage());
-    }
-    return failed(operation, cause);
-  }
-
-  private IOException failed(String operation, Throwable cause) {
-    return new IOException(operation + ": download of " + source + " failed: " + cause, cause);
-  }
-
-  private int partOf(long position) {
-    return (int) (position / partSize);
-  }
-
-  private static int partCount(long size, long partSize) {
-    long count = (size + partSize - 1) / partSize;
-    if (count > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("part size " + partSize + " is too small for an object of "
-          + size + " bytes (more than " + Integer.MAX_VALUE + " parts)");
-    }
-    return (int) count;
-  }
-
-  private static long saturatedNanos(Duration d) {
-    try {
-      return d.toNanos();
-    } catch (ArithmeticException e) {
-      return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
-    }
-  }
-
-  private static ExecutorService newOwnedExecutor(int store, int threads) {
-    AtomicInteger n = new AtomicInteger();
-    ThreadFactory factory = r -> {
-      Thread t = new Thread(r, "latchwork-fetch-" + store + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
-    ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 10, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), factory);
-    pool.allowCoreThreadTimeOut(true);
-    return pool;
-  }
-
   @Override
   public String toString() {
-    return "FetchStore#" + tracer.instance() + "[" + source + ", " + size + " bytes, present "
-        + presentRanges.get() + (failure.get() != null ? ", failed" : "")
-        + (file.isDisposed() ? ", closed" : "") + "]";
+    return "FetchStore#" + tracer.instance() + "[" + download.source() + ", " + size + " bytes, "
+        + download + (file.isClosed() ? ", closed" : "") + "]";
   }
-
-  /** How a worker waits before a retry; tests substitute one that records and returns. */
-  @FunctionalInterface
-  interface Backoff {
-    /** Waits {@code delay} or until {@code stop} opens, whichever comes first. */
-    void pause(Duration delay, BroadcastLatch stop) throws InterruptedException;
-
-    Backoff REAL = (delay, stop) -> {
-      boolean opened = stop.await(delay);
-      if (opened) {
-        LOG.trace("backoff cut short: store stopping");
-      }
-    };
-  }
-
-  // ---------------------------------------------------------------------------------------------
 
   /**
-   * Configures and opens a {@link FetchStore}. Not thread-safe; {@link #open()} may be called more
-   * than once, each call opening a new store.
+   * Configures and opens a {@link FetchStore}; every setting has a default, and each {@link
+   * #open()} opens a new store. Not thread-safe. Setters throw {@code NullPointerException} for a
+   * null argument and {@code IllegalArgumentException}, naming the setting, for a bad value.
    */
   public static final class Builder {
     private final RangeSource source;
     private Path tempDirectory;
-    private long partSize = DEFAULT_PART_SIZE;
-    private int parallelism = DEFAULT_PARALLELISM;
-    private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
-    private Duration readTimeout = DEFAULT_READ_TIMEOUT;
-    private Executor executor;
-    private Consumer<? super FetchProgress> listener;
-    private Backoff backoff = Backoff.REAL;
+    private FetchSettings settings = FetchSettings.DEFAULTS;
 
     private Builder(RangeSource source) {
       this.source = source;
     }
 
-    /** Directory of the temp file; default {@code java.io.tmpdir}. */
+    /**
+     * Sets the directory of the temp file; default {@code java.io.tmpdir}.
+     *
+     * @param directory an existing directory
+     * @return this builder
+     */
     public Builder tempDirectory(Path directory) {
-      this.tempDirectory = Objects.requireNonNull(directory, "directory");
+      tempDirectory = Objects.requireNonNull(directory, "directory");
       return this;
     }
 
     /**
-     * Bytes per part (one range request each); default 8 MiB.
+     * Sets the bytes per part (one range request each), {@code > 0}; default 8 MiB.
      *
-     * @throws IllegalArgumentException if {@code bytes <= 0}
+     * @param bytes the part size
+     * @return this builder
      */
     public Builder partSize(long bytes) {
-      if (bytes <= 0) {
-        throw new IllegalArgumentException("partSize must be positive: " + bytes);
-      }
-      this.partSize = bytes;
+      settings = settings.withPartSize(bytes);
       return this;
     }
 
     /**
-     * Parts fetched at once; default 4.
+     * Sets the number of parts fetched at once, {@code > 0}; default 4.
      *
-     * @throws IllegalArgumentException if {@code parts <= 0}
+     * @param parts the parallelism
+     * @return this builder
      */
     public Builder parallelism(int parts) {
-      if (parts <= 0) {
-        throw new IllegalArgumentException("parallelism must be positive: " + parts);
-      }
-      this.parallelism = parts;
-      return this;
-    }
-
-    /** How transient failures are retried; default {@link RetryPolicy#DEFAULT}. */
-    public Builder retryPolicy(RetryPolicy policy) {
-      this.retryPolicy = Objects.requireNonNull(policy, "policy");
+      settings = settings.withParallelism(parts);
       return this;
     }
 
     /**
-     * How long a fetch may wait for the next bytes of a source stream (the response headers
+     * Sets how transient failures of {@code describe} and of part fetches are retried; default
+     * {@link RetryPolicy#DEFAULT}.
+     *
+     * @param policy the retry policy
+     * @return this builder
+     */
+    public Builder retryPolicy(RetryPolicy policy) {
+      settings = settings.withRetryPolicy(policy);
+      return this;
+    }
+
+    /**
+     * Sets how long a fetch may wait for the next bytes of a source stream (the response headers
      * included) before it aborts the stream and retries the part from the bytes already received,
      * as a transient failure; default 60 seconds; {@link Duration#ZERO} waits forever. Without it a
      * server that stalls mid-body would hold a part, and every reader of it, until {@code close()}.
      *
-     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @param timeout the read timeout, not negative
+     * @return this builder
      */
     public Builder readTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "timeout");
-      if (timeout.isNegative()) {
-        throw new IllegalArgumentException("readTimeout must not be negative: " + timeout);
-      }
-      this.readTimeout = timeout;
+      settings = settings.withReadTimeout(timeout);
       return this;
     }
 
     /**
-     * Executor running the fetches (up to {@code parallelism} long-running tasks) and the
+     * Sets the executor running the fetches (up to {@code parallelism} long-running tasks) and the
      * listener's deliveries; it is not shut down by the store. Default: the store's own daemon
      * threads, named {@code latchwork-fetch-<store>-<n>}, shut down on close.
+     *
+     * @param executor the executor
+     * @return this builder
      */
     public Builder executor(Executor executor) {
-      this.executor = Objects.requireNonNull(executor, "executor");
+      settings = settings.withExecutor(executor);
       return this;
     }
 
-    /** Progress listener, called as described in {@link FetchStore}. */
+    /**
+     * Sets the progress listener, called as described in {@link FetchStore}.
+     *
+     * @param listener the listener
+     * @return this builder
+     */
     public Builder listener(Consumer<? super FetchProgress> listener) {
-      this.listener = Objects.requireNonNull(listener, "listener");
+      settings = settings.withListener(listener);
       return this;
     }
 
-    /** Test seam: how workers wait before a retry. */
-    Builder backoff(Backoff backoff) {
-      this.backoff = Objects.requireNonNull(backoff, "backoff");
+    /** Test seam: how retries wait. */
+    Builder backoff(RetryPolicy.Backoff backoff) {
+      settings = settings.withBackoff(backoff);
       return this;
     }
 
@@ -831,6 +466,7 @@ public final class FetchStore implements Closeable {
      * Describes the source (retrying transient failures per the retry policy), creates the temp
      * file and starts fetching.
      *
+     * @return the open store
      * @throws IOException if the source cannot be described or the temp file cannot be created;
      *     nothing is left behind
      * @throws IllegalArgumentException if the part size is too small for the object
@@ -839,98 +475,25 @@ public final class FetchStore implements Closeable {
      */
     public FetchStore open() throws IOException {
       Tracer tracer = Tracer.forInstance(FetchStore.class);
-      try (Tracer.Span span = tracer.enter("open", "source", source)) {
+      try (Tracer.Span span = tracer.enter("open", "source", source).failUnlessOk()) {
+        RangeSource.ObjectInfo object = Download.describe(tracer, source, settings);
+        TempFile file = TempFile.create(tempDirectory != null ? tempDirectory
+            : Paths.get(System.getProperty("java.io.tmpdir")), object.size(), tracer.instance());
+        FetchStore store = null;
         try {
-          return open0(tracer);
-        } catch (IOException | RuntimeException e) {
-          span.fail(e);
-          throw e;
-        }
-      }
-    }
-
-    private FetchStore open0(Tracer tracer) throws IOException {
-      RangeSource.ObjectInfo object = describe(tracer);
-      if (object == null) {
-        throw new IllegalStateException(source + " described no object (null)");
-      }
-      partCount(object.size(), partSize);
-      Path dir = tempDirectory != null
-          ? tempDirectory : Paths.get(System.getProperty("java.io.tmpdir"));
-      Path temp = createTempFile(dir);
-      FetchStore store;
-      try {
-        if (object.size() > 0) {
-          // Size the (sparse) file to the object: one byte at the end, overwritten by the last part.
-          try (FileChannel file = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-            file.write(ByteBuffer.allocate(1), object.size() - 1);
-          }
-        }
-        PositionalWriter writer =
-            PositionalWriter.open(temp, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        try {
-          store = new FetchStore(this, tracer, object, temp, writer);
+          Download download = new Download(tracer, source, object, file, settings);
+          store = new FetchStore(tracer, file, download);
+          store.download.start();
+          return span.ok(store);
         } catch (RuntimeException | Error e) {
-          writer.close();
+          if (store == null) {
+            file.close();
+          } else {
+            store.close(); // nothing is left behind: the store deletes the file
+          }
           throw e;
         }
-      } catch (IOException | RuntimeException | Error e) {
-        Files.deleteIfExists(temp);
-        throw e;
       }
-      try {
-        store.start();
-      } catch (RuntimeException | Error e) {
-        store.close();
-        throw e;
-      }
-      return store;
-    }
-
-    /** Describes the source, retrying transient failures as the retry policy says. */
-    private RangeSource.ObjectInfo describe(Tracer tracer) throws IOException {
-      BroadcastLatch never = new BroadcastLatch();
-      for (int attempt = 1; ; attempt++) {
-        try {
-          return source.describe();
-        } catch (RangeSourceException e) {
-          if (!e.isRetryable() || attempt >= retryPolicy.maxAttempts()) {
-            throw e;
-          }
-          pauseBeforeRetry(tracer, attempt, e, never);
-        } catch (InterruptedIOException e) {
-          throw e;
-        } catch (IOException e) {
-          if (attempt >= retryPolicy.maxAttempts()) {
-            throw e;
-          }
-          pauseBeforeRetry(tracer, attempt, e, never);
-        }
-      }
-    }
-
-    private void pauseBeforeRetry(Tracer tracer, int attempt, IOException failure,
-        BroadcastLatch never) throws InterruptedIOException {
-      Duration delay = retryPolicy.backoff(attempt, ThreadLocalRandom.current().nextDouble());
-      LOG.debug("[FetchStore #{}] describing {} failed (attempt {}), retrying in {}: {}",
-          tracer.instance(), source, attempt, delay, failure.toString());
-      try {
-        backoff.pause(delay, never);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        InterruptedIOException io =
-            new InterruptedIOException("open: interrupted while retrying describe");
-        io.initCause(failure);
-        throw io;
-      }
-    }
-
-    private static Path createTempFile(Path dir) throws IOException {
-      if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-        return Files.createTempFile(dir, "latchwork-fetch-", ".part",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      }
-      return Files.createTempFile(dir, "latchwork-fetch-", ".part");
     }
   }
 }

@@ -12,19 +12,26 @@ import org.slf4j.LoggerFactory;
  * Delivers progress to a listener on a task of its own, coalescing notifications, so that a slow
  * or throwing listener can neither stall nor break the fetch threads that signal it.
  *
- * <p>{@link #signal()} never blocks and never runs the listener: it marks the progress dirty and,
- * if no delivery task is scheduled, schedules one. A delivery task takes a fresh snapshot each
- * time round, so the listener sees the latest progress, never a stale one, and is called by one
- * thread at a time. A slow listener only makes later notifications coalesce; a listener that
+ * <p>{@link #signal()} does not block and, while the executor accepts tasks, never runs the
+ * listener: it marks the progress dirty and, if no delivery task is scheduled, schedules one. A
+ * delivery task takes a fresh snapshot each time round, so the listener sees the latest progress,
+ * never a stale one, and is called by one thread at a time. A slow listener only makes later
+ * notifications coalesce; a listener that
  * throws is logged and called again on the next change.
+ *
+ * <p>Every signal is followed by a delivery that started after it, so the last progress is always
+ * delivered: if the executor refuses the delivery task (it is shut down, or full), the thread that
+ * signalled delivers on the spot instead.
  */
 final class ProgressDispatcher {
   /*
    * Implementation notes: state is IDLE (no task), SCHEDULED (a task is scheduled or delivering)
    * or DIRTY (another change arrived since the task's last snapshot). signal() moves IDLE ->
    * SCHEDULED and submits, or SCHEDULED -> DIRTY; the task sets SCHEDULED before each snapshot and,
-   * after delivering it, moves SCHEDULED -> IDLE and stops, or (DIRTY) delivers again. So every signal is followed by a delivery
-   * that started after it (no lost update), and at most one task exists (no concurrent calls).
+   * after delivering it, moves SCHEDULED -> IDLE and stops, or (DIRTY) delivers again. So every
+   * signal is followed by a delivery that started after it (no lost update), and at most one task
+   * exists (no concurrent calls). A rejected submission leaves the state SCHEDULED and the
+   * signalling thread runs the task's loop itself, so the same argument holds.
    */
 
   private static final Logger LOG = LoggerFactory.getLogger(ProgressDispatcher.class);
@@ -62,9 +69,9 @@ final class ProgressDispatcher {
         try {
           executor.execute(this::drain);
         } catch (RejectedExecutionException e) {
-          // The executor is shut down (the store is closing): nothing left to report to.
-          state.set(IDLE);
-          LOG.debug("progress notification dropped: executor rejected it", e);
+          // The state is SCHEDULED, so this thread is the one deliverer, as a task would be.
+          LOG.debug("progress delivered on the signalling thread: executor rejected the task", e);
+          drain();
         }
         return;
       }

@@ -26,6 +26,7 @@ public final class RangeSourceException extends IOException {
     VERSION_CHANGED
   }
 
+  /** Whether retrying can help; never null. */
   private final Kind kind;
 
   /**
@@ -50,12 +51,12 @@ public final class RangeSourceException extends IOException {
     this.kind = Objects.requireNonNull(kind, "kind");
   }
 
-  /** Returns whether retrying can help and why not. */
+  /** {@return whether retrying can help, and why not} */
   public Kind kind() {
     return kind;
   }
 
-  /** Returns true for {@link Kind#TRANSIENT}. */
+  /** {@return true for {@link Kind#TRANSIENT}} */
   public boolean isRetryable() {
     return kind == Kind.TRANSIENT;
   }

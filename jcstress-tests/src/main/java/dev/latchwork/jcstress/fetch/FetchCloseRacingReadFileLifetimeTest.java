@@ -3,11 +3,8 @@ package dev.latchwork.jcstress.fetch;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
-import dev.latchwork.fetch.ClosedStoreException;
 import dev.latchwork.fetch.FetchStore;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -37,36 +34,13 @@ public class FetchCloseRacingReadFileLifetimeTest {
   private final FetchStore store;
 
   public FetchCloseRacingReadFileLifetimeTest() {
-    try {
-      dir = Files.createTempDirectory(GatedSource.TEMP_DIR, "state");
-      GatedSource source = new GatedSource();
-      source.gate.complete(null);
-      store = FetchStore.builder(source).tempDirectory(dir).partSize(GatedSource.SIZE)
-          .parallelism(1).executor(GatedSource.FETCHERS).open();
-      store.awaitComplete();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    dir = GatedSource.newStateDirectory();
+    store = GatedSource.openCompleteStore(dir);
   }
 
   @Actor
   public void reader(LL_Result r) {
-    ByteBuffer buf = ByteBuffer.allocate(8);
-    try {
-      int n = store.read(buf, 8);
-      boolean exact = n == 8;
-      for (int i = 0; i < 8 && exact; i++) {
-        exact = buf.get(i) == (byte) (8 + i);
-      }
-      r.r1 = exact ? "DATA" : "BAD";
-    } catch (ClosedStoreException e) {
-      r.r1 = "CLOSED";
-    } catch (IOException | InterruptedException | RuntimeException e) {
-      r.r1 = e.toString();
-    }
+    r.r1 = GatedSource.readEight(store);
   }
 
   @Actor

@@ -1,5 +1,6 @@
 package dev.latchwork.jcstress.fetch;
 
+import dev.latchwork.fetch.ClosedStoreException;
 import dev.latchwork.fetch.FetchStore;
 import dev.latchwork.fetch.RangeSource;
 import dev.latchwork.fetch.RangeSourceException;
@@ -7,8 +8,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -55,6 +59,69 @@ final class GatedSource implements RangeSource {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Creates a directory of its own for one harness state's temp file. */
+  static Path newStateDirectory() {
+    try {
+      return Files.createTempDirectory(TEMP_DIR, "state");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Opens a store of one part over an ungated source in {@code dir} and waits until complete. */
+  static FetchStore openCompleteStore(Path dir) {
+    GatedSource source = new GatedSource();
+    source.gate.complete(null);
+    try {
+      FetchStore store = FetchStore.builder(source).tempDirectory(dir).partSize(SIZE)
+          .parallelism(1).executor(FETCHERS).open();
+      store.awaitComplete();
+      return store;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Reads 8 bytes at 8: "DATA" if they are the object's, "CLOSED", or what went wrong. */
+  static String readEight(FetchStore store) {
+    ByteBuffer buf = ByteBuffer.allocate(8);
+    try {
+      int n = store.read(buf, 8);
+      boolean exact = n == 8;
+      for (int i = 0; i < 8 && exact; i++) {
+        exact = buf.get(i) == (byte) (8 + i);
+      }
+      return exact ? "DATA" : "BAD";
+    } catch (ClosedStoreException e) {
+      return "CLOSED";
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      return e.toString();
+    }
+  }
+
+  /** Returns true if {@code file} exists and holds exactly the object's bytes. */
+  static boolean holdsTheObject(Path file) throws IOException {
+    try {
+      return Arrays.equals(Files.readAllBytes(file), DATA);
+    } catch (NoSuchFileException e) {
+      return false;
+    }
+  }
+
+  /** Deletes {@code dir} and returns true if it is empty; returns false (keeping it) if not. */
+  static boolean deleteIfEmpty(Path dir) throws IOException {
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      if (files.findAny().isPresent()) {
+        return false;
+      }
+    }
+    Files.delete(dir);
+    return true;
   }
 
   @Override
