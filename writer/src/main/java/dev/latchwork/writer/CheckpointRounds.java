@@ -135,7 +135,13 @@ final class CheckpointRounds {
     }
     Round mine = new Round(roundIds.incrementAndGet());
     if (round.compareAndSet(null, mine)) {
-      runRound(mine);
+      try {
+        runRound(mine);
+      } catch (Error e) {
+        // the executor would keep it in a future nobody reads; say so before it ends the task
+        LOG.error("background checkpoint of {} failed", target, e);
+        throw e;
+      }
     }
   }
 
@@ -149,6 +155,9 @@ final class CheckpointRounds {
         failure = e;
         LOG.warn("checkpoint of {} failed", target, e);
       } // else the writer ended and closed the files under the round: nothing left to record
+    } catch (Error e) {
+      failure = e; // not swallowed: the waiters and the caller get it as itself
+      throw e;
     } finally {
       round.set(null); // before waking waiters, so that they can start the next round at once
       if (failure == null) {
@@ -192,6 +201,9 @@ final class CheckpointRounds {
       Thread.currentThread().interrupt();
       throw (InterruptedIOException) new InterruptedIOException("interrupted while waiting for a checkpoint").initCause(e);
     } catch (SignalFailedException e) {
+      if (e.getCause() instanceof Error error) {
+        throw error;
+      }
       throw new IOException("checkpoint failed: " + e.getCause(), e.getCause());
     }
   }

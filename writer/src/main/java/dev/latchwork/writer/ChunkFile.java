@@ -1,5 +1,6 @@
 package dev.latchwork.writer;
 
+import dev.latchwork.core.internal.Crc32c;
 import dev.latchwork.core.Tracer;
 import java.io.Closeable;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.latchwork.writer;
 
+import dev.latchwork.core.internal.Crc32c;
 import dev.latchwork.core.BroadcastLatch;
 import dev.latchwork.core.ProgressNotifier;
 import dev.latchwork.core.SignalFailedException;
@@ -132,7 +133,7 @@ public final class ChunkWriter implements Closeable {
   private final AtomicLong ctl = new AtomicLong();
   private final AtomicLong landed = new AtomicLong();
   private final AtomicReference<Attempt> attempt = new AtomicReference<>();
-  private final BroadcastLatch released = new BroadcastLatch();
+  private final AtomicReference<BroadcastLatch> released = new AtomicReference<>(new BroadcastLatch());
   private final AtomicInteger finalizations = new AtomicInteger();
   private final Progress progress;
   private final CheckpointRounds rounds;
@@ -489,6 +490,9 @@ public final class ChunkWriter implements Closeable {
       if (cause instanceof IllegalStateException) {
         throw new IllegalStateException(cause.getMessage(), cause);
       }
+      if (cause instanceof Error error) {
+        throw error; // not an I/O failure: propagates as itself, to every caller of the attempt
+      }
       throw new IOException("commit of " + target + " failed: " + cause, cause);
     }
   }
@@ -548,8 +552,7 @@ public final class ChunkWriter implements Closeable {
     // The target is published: failures from here on only leave a stale checkpoint behind, which
     // the next create() for this target overwrites.
     try {
-      checkpoint.close();
-      Files.deleteIfExists(checkpoint.path());
+      checkpoint.delete();
     } catch (IOException e) {
       LOG.warn("{}: committed, but could not delete the checkpoint {}", target, checkpoint.path(), e);
     }
@@ -605,8 +608,7 @@ public final class ChunkWriter implements Closeable {
             awaitEnd(a.done);
           }
         } else if (phase == ABORTED) {
-          awaitReleased();
-          return false;
+          return awaitOrRetryDeletion();
         } else {
           return false;
         }
@@ -685,15 +687,63 @@ public final class ChunkWriter implements Closeable {
    */
   private void endFiles(IOException failure, boolean delete, RuntimeException ended) {
     rounds.cancelPeriodic();
-    FileIo.closeAll(failure, data, checkpoint);
     if (delete) {
-      FileIo.deleteQuietly(failure, part, checkpoint.path());
+      FileIo.closeAll(failure, data);
+      deleteTemporaryFiles(failure);
+    } else {
+      FileIo.closeAll(failure, data, checkpoint);
     }
     failProgress(ended);
+    settle(released.get(), failure);
+  }
+
+  /**
+   * Deletes the data file, then the checkpoint while still holding its lock. If the data file
+   * cannot be deleted the checkpoint stays, locked: the write stays unfinished and in use, so
+   * nobody else starts or resumes it before a retried abort deletes it.
+   */
+  private void deleteTemporaryFiles(IOException failure) {
+    try {
+      Files.deleteIfExists(part);
+    } catch (IOException e) {
+      failure.addSuppressed(e);
+      return;
+    }
+    try {
+      checkpoint.delete();
+    } catch (IOException e) {
+      failure.addSuppressed(e);
+    }
+  }
+
+  private static void settle(BroadcastLatch latch, IOException failure) {
     if (failure.getSuppressed().length == 0) {
-      released.open();
+      latch.open();
     } else {
-      released.fail(failure);
+      latch.fail(failure);
+    }
+  }
+
+  /**
+   * After the abort's action ran: waits for its deletion and, if that failed, deletes again (the
+   * cause may have been fixed since). One caller per failed deletion retries (CAS on {@code
+   * released}); the others wait for its outcome. Returns true if this call deleted the files.
+   */
+  private boolean awaitOrRetryDeletion() throws IOException {
+    for (;;) {
+      BroadcastLatch current = released.get();
+      if (current.failure() == null) {
+        await(current); // throws if that deletion fails: this caller joined it
+        return false;
+      }
+      BroadcastLatch retry = new BroadcastLatch();
+      if (released.compareAndSet(current, retry)) {
+        IOException failure = new IOException("could not delete the unfinished write " + part);
+        deleteTemporaryFiles(failure);
+        settle(retry, failure);
+        await(retry);
+        return true;
+      }
     }
   }
 
@@ -703,8 +753,12 @@ public final class ChunkWriter implements Closeable {
   }
 
   private void awaitReleased() throws IOException {
+    await(released.get());
+  }
+
+  private void await(BroadcastLatch latch) throws IOException {
     try {
-      released.await();
+      latch.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw (InterruptedIOException) new InterruptedIOException("interrupted while releasing " + part).initCause(e);

@@ -1,5 +1,6 @@
 package dev.latchwork.writer;
 
+import dev.latchwork.core.internal.Crc32c;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -76,8 +77,7 @@ final class TempFiles {
     Path part = partPath(target);
     Path ckpt = checkpointPath(target);
     if (!replaceUnfinished && Files.exists(part)) {
-      throw new FileAlreadyExistsException(
-          part.toString(), null, "an unfinished write for " + target + " exists: resume it, abort it, or create with replaceUnfinished");
+      throw unfinishedExists(target, part, null);
     }
     FileAttribute<?>[] attrs = ownerOnly(dir);
     Checkpoint checkpoint = null;
@@ -89,7 +89,11 @@ final class TempFiles {
         checkpoint = Checkpoint.create(ckpt, layout, attrs);
         Files.deleteIfExists(part);
       }
-      Files.createFile(part, attrs); // CREATE_NEW: of two creators, one owns the target
+      try {
+        Files.createFile(part, attrs); // CREATE_NEW: of two creators, one owns the target
+      } catch (FileAlreadyExistsException e) {
+        throw unfinishedExists(target, part, e); // lost a race with another creator
+      }
       partCreated = true;
       if (checkpoint == null) {
         checkpoint = Checkpoint.create(ckpt, layout, attrs);
@@ -98,15 +102,28 @@ final class TempFiles {
       forceDirectory(dir);
       return new Created(df, checkpoint);
     } catch (IOException | RuntimeException e) {
-      FileIo.closeAll(e, df, checkpoint);
+      FileIo.closeAll(e, df);
       if (partCreated) {
         FileIo.deleteQuietly(e, part);
       }
       if (checkpoint != null) {
-        FileIo.deleteQuietly(e, ckpt);
+        try {
+          checkpoint.delete(); // unlinked under its lock: nobody takes over a file about to vanish
+        } catch (IOException x) {
+          e.addSuppressed(x);
+        }
       }
       throw e;
     }
+  }
+
+  private static FileAlreadyExistsException unfinishedExists(Path target, Path part, Throwable cause) {
+    FileAlreadyExistsException e = new FileAlreadyExistsException(
+        part.toString(), null, "an unfinished write for " + target + " exists: resume it, abort it, or create with replaceUnfinished");
+    if (cause != null) {
+      e.initCause(cause);
+    }
+    return e;
   }
 
   /**
