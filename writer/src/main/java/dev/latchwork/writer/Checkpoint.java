@@ -5,7 +5,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileAttribute;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -43,11 +42,13 @@ final class Checkpoint implements Closeable {
   /** The records recovered from an existing checkpoint. */
   record Recovered(Checkpoint checkpoint, ChunkLayout layout, Map<Long, Integer> crcByIndex, long droppedBytes) {}
 
-  /** Creates (or truncates a stale) checkpoint for a new write and makes its header durable. */
-  static Checkpoint create(Path path, ChunkLayout layout, FileAttribute<?>... attributes) throws IOException {
+  /**
+   * Creates (or truncates a stale) checkpoint for a new write, owner-only, and makes its header
+   * durable.
+   */
+  static Checkpoint create(Path path, ChunkLayout layout) throws IOException {
     try {
-      return new Checkpoint(RecordLog.create(
-          path, FRAMING, FramedFormat.encodeHeader(FramedFormat.CHECKPOINT_MAGIC, layout), attributes));
+      return new Checkpoint(RecordLog.create(path, FRAMING, FramedFormat.encodeHeader(FramedFormat.CHECKPOINT_MAGIC, layout)));
     } catch (RecordLog.InUseException e) {
       throw inUse(e, path);
     }

@@ -67,7 +67,7 @@ final class CheckpointRounds {
 
   /**
    * @param target the writer's target, for messages
-   * @param phase the writer's current phase ({@link ChunkWriter#OPEN} etc.)
+   * @param phase the writer's current phase ({@link WriterPhases#OPEN} etc.)
    * @param everyChunks start a background round after this many written chunks; 0 never
    */
   CheckpointRounds(Path target, ChunkSlots slots, DataFile data, Checkpoint checkpoint, IntSupplier phase, int everyChunks) {
@@ -82,7 +82,7 @@ final class CheckpointRounds {
   /** Schedules periodic background rounds, unless {@code every} is zero or there are no chunks. */
   void startPeriodic(Duration every) {
     if (!every.isZero() && slots.length() > 0) {
-      long nanos = every.toNanos();
+      long nanos = TimeUnit.NANOSECONDS.convert(every);
       periodic = Background.EXECUTOR.scheduleWithFixedDelay(this::backgroundCheckpoint, nanos, nanos, TimeUnit.NANOSECONDS);
     }
   }
@@ -108,7 +108,7 @@ final class CheckpointRounds {
     long ticket = roundIds.get();
     for (;;) {
       int p = phase.getAsInt();
-      if (p != ChunkWriter.OPEN && p != ChunkWriter.COMMITTING) {
+      if (p != WriterPhases.OPEN && p != WriterPhases.COMMITTING) {
         return;
       }
       Round r = round.get();
@@ -130,7 +130,7 @@ final class CheckpointRounds {
 
   private void backgroundCheckpoint() {
     backgroundQueued.set(false);
-    if (phase.getAsInt() != ChunkWriter.OPEN) {
+    if (phase.getAsInt() != WriterPhases.OPEN) {
       return;
     }
     Round mine = new Round(roundIds.incrementAndGet());
@@ -151,7 +151,7 @@ final class CheckpointRounds {
       recordDurableChunks();
     } catch (IOException | RuntimeException e) {
       int p = phase.getAsInt();
-      if (p == ChunkWriter.OPEN || (p == ChunkWriter.COMMITTING && !(e instanceof ClosedChannelException))) {
+      if (p == WriterPhases.OPEN || (p == WriterPhases.COMMITTING && !(e instanceof ClosedChannelException))) {
         failure = e;
         LOG.warn("checkpoint of {} failed", target, e);
       } // else the writer ended and closed the files under the round: nothing left to record

@@ -57,8 +57,7 @@ public final class ChunkFile implements Closeable {
   public static ChunkFile open(Path path) throws IOException {
     Objects.requireNonNull(path, "path");
     Tracer tracer = Tracer.forInstance(ChunkFile.class);
-    Tracer.Span span = tracer.enter("open", "path", path);
-    try {
+    try (Tracer.Span span = tracer.enter("open", "path", path).failUnlessOk()) {
       FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
       try {
         long size = ch.size();
@@ -78,16 +77,11 @@ public final class ChunkFile implements Closeable {
         }
         ByteBuffer footer = FileIo.readAt(
             ch, (int) FramedFormat.footerSize(layout.chunkCount()), layout.dataOffset() + layout.payloadSize());
-        return new ChunkFile(path, ch, layout, FramedFormat.decodeFooter(footer, layout, path), tracer);
+        return span.ok(new ChunkFile(path, ch, layout, FramedFormat.decodeFooter(footer, layout, path), tracer));
       } catch (IOException | RuntimeException e) {
         FileIo.closeQuietly(ch, e);
         throw e;
       }
-    } catch (IOException | RuntimeException | Error e) {
-      span.fail(e);
-      throw e;
-    } finally {
-      span.close();
     }
   }
 
@@ -138,8 +132,7 @@ public final class ChunkFile implements Closeable {
    */
   public int readChunk(long index, ByteBuffer dst) throws IOException {
     Objects.requireNonNull(dst, "dst");
-    Tracer.Span span = tracer.enter("readChunk", "index", index, "room", dst.remaining());
-    try {
+    try (Tracer.Span span = tracer.enter("readChunk", "index", index, "room", dst.remaining()).failUnlessOk()) {
       int len = layout.chunkLength(index);
       if (dst.remaining() < len) {
         throw new IllegalArgumentException("chunk " + index + " of " + path + " is " + len
@@ -152,12 +145,7 @@ public final class ChunkFile implements Closeable {
       window.flip().position(start);
       checkChunk(index, window);
       dst.position(start + len);
-      return len;
-    } catch (IOException | RuntimeException | Error e) {
-      span.fail(e);
-      throw e;
-    } finally {
-      span.close();
+      return span.ok(len);
     }
   }
 
@@ -168,8 +156,7 @@ public final class ChunkFile implements Closeable {
    * @throws CorruptChunkFileException naming the first chunk that does not match
    */
   public void verify() throws IOException {
-    Tracer.Span span = tracer.enter("verify", "path", path);
-    try {
+    try (Tracer.Span span = tracer.enter("verify", "path", path).failUnlessOk()) {
       ByteBuffer buf = ByteBuffer.allocate(layout.chunkSize());
       for (long i = 0; i < chunkCrcs.length; i++) {
         buf.clear().limit(layout.chunkLength(i));
@@ -177,11 +164,7 @@ public final class ChunkFile implements Closeable {
         buf.flip();
         checkChunk(i, buf);
       }
-    } catch (IOException | RuntimeException | Error e) {
-      span.fail(e);
-      throw e;
-    } finally {
-      span.close();
+      span.ok();
     }
   }
 

@@ -26,7 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * caller leaves while the commit goes on, and the Tracer shows the stuck write.
  */
 class BlockingWritesTest {
-  private static final ChunkWriter.Options OPTIONS = ChunkWriter.Options.defaults().checkpointInterval(Duration.ZERO);
+  private static ChunkWriter.Builder noBackground(Path target) {
+    return ChunkWriter.builder(target).checkpointInterval(Duration.ZERO);
+  }
 
   @TempDir Path dir;
   private final ExecutorService pool = Executors.newCachedThreadPool();
@@ -88,7 +90,7 @@ class BlockingWritesTest {
   void aCommitWaitsForTheWriteInFlightAndAnInterruptedCallerLeavesWithoutStoppingIt() throws Exception {
     ChunkLayout layout = ChunkLayout.raw(10, 30);
     Path target = dir.resolve("t");
-    ChunkWriter w = ChunkWriter.create(target, layout, OPTIONS, blockingAt(20));
+    ChunkWriter w = noBackground(target).dataFiles(blockingAt(20)).create(layout);
     w.write(0, TestData.chunk(1, layout, 0));
     w.write(1, TestData.chunk(1, layout, 1));
     Future<?> slowWrite = pool.submit(() -> {
@@ -129,7 +131,7 @@ class BlockingWritesTest {
     Tracer.trackInFlight(true);
     try {
       ChunkLayout layout = ChunkLayout.raw(10, 30);
-      ChunkWriter w = ChunkWriter.create(dir.resolve("t"), layout, OPTIONS, blockingAt(10));
+      ChunkWriter w = noBackground(dir.resolve("t")).dataFiles(blockingAt(10)).create(layout);
       Future<?> stuck = pool.submit(() -> {
         w.write(1, TestData.chunk(1, layout, 1));
         return null;
@@ -153,7 +155,7 @@ class BlockingWritesTest {
   void anInterruptedWriterLeavesItsChunkMissingAndTheWriterUsable() throws Exception {
     ChunkLayout layout = ChunkLayout.raw(10, 30);
     Path target = dir.resolve("t");
-    ChunkWriter w = ChunkWriter.create(target, layout, OPTIONS);
+    ChunkWriter w = noBackground(target).create(layout);
     Future<Throwable> interrupted = pool.submit(() -> {
       Thread.currentThread().interrupt();
       try {

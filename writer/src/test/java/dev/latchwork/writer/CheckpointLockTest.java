@@ -20,7 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class CheckpointLockTest {
-  private static final ChunkWriter.Options OPTIONS = ChunkWriter.Options.defaults().checkpointInterval(Duration.ZERO);
+  private static ChunkWriter.Builder noBackground(Path target) {
+    return ChunkWriter.builder(target).checkpointInterval(Duration.ZERO);
+  }
 
   @TempDir Path dir;
 
@@ -28,20 +30,20 @@ class CheckpointLockTest {
   void aRefusedSecondWriterInThisProcessLeavesTheLockHeldAgainstOtherProcesses() throws Exception {
     Path target = dir.resolve("t");
     ChunkLayout layout = ChunkLayout.raw(4, 8);
-    ChunkWriter live = ChunkWriter.create(target, layout, OPTIONS);
+    ChunkWriter live = noBackground(target).create(layout);
     live.write(0, TestData.chunk(1, layout, 0));
     assertThat(probe(target)).as("before any refusal").isEqualTo("held");
 
-    assertThatThrownBy(() -> ChunkWriter.resume(target, OPTIONS)).isInstanceOf(IOException.class).hasMessageContaining("in use");
+    assertThatThrownBy(() -> noBackground(target).resume()).isInstanceOf(IOException.class).hasMessageContaining("in use");
     assertThat(probe(target)).as("after a refused resume").isEqualTo("held");
 
-    assertThatThrownBy(() -> ChunkWriter.create(target, layout, OPTIONS.replaceUnfinished(true)))
+    assertThatThrownBy(() -> noBackground(target).replaceUnfinished(true).create(layout))
         .isInstanceOf(IOException.class).hasMessageContaining("in use");
     assertThat(probe(target)).as("after a refused replacing create").isEqualTo("held");
 
     live.close();
     assertThat(probe(target)).as("after close: the probe can tell a free lock").isEqualTo("free");
-    ChunkWriter resumed = ChunkWriter.resume(target, OPTIONS);
+    ChunkWriter resumed = noBackground(target).resume();
     assertThat(resumed.missingChunks()).containsExactly(1);
     assertThat(probe(target)).as("the resumed writer holds it").isEqualTo("held");
     resumed.write(1, TestData.chunk(1, layout, 1));

@@ -29,7 +29,7 @@ class ChunkFileTest {
   @BeforeEach
   void writeGoodFile() throws IOException {
     good = dir.resolve("good.lw");
-    ChunkWriter w = ChunkWriter.create(good, layout, ChunkWriter.Options.defaults().checkpointInterval(Duration.ZERO));
+    ChunkWriter w = ChunkWriter.builder(good).checkpointInterval(Duration.ZERO).create(layout);
     for (long i = 0; i < layout.chunkCount(); i++) {
       w.write(i, TestData.chunk(SEED, layout, i));
     }

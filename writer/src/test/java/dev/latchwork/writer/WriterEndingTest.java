@@ -23,7 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** How a writer ends when something goes wrong: retried aborts, racing creators, Errors. */
 class WriterEndingTest {
-  private static final ChunkWriter.Options OPTIONS = ChunkWriter.Options.defaults().checkpointInterval(Duration.ZERO);
+  private static ChunkWriter.Builder noBackground(Path target) {
+    return ChunkWriter.builder(target).checkpointInterval(Duration.ZERO);
+  }
 
   @TempDir Path dir;
   private final ExecutorService pool = Executors.newFixedThreadPool(2);
@@ -37,7 +39,7 @@ class WriterEndingTest {
   void anAbortThatFailedToDeleteIsRetriedByTheNextAbort() throws Exception {
     Path target = dir.resolve("t");
     ChunkLayout layout = ChunkLayout.raw(4, 8);
-    ChunkWriter w = ChunkWriter.create(target, layout, OPTIONS);
+    ChunkWriter w = noBackground(target).create(layout);
     w.write(0, TestData.chunk(1, layout, 0));
     // Make the temporary file undeletable: a non-empty directory now stands at its name.
     Path part = TempFiles.partPath(target);
@@ -50,7 +52,7 @@ class WriterEndingTest {
             .anyMatch(s -> s instanceof DirectoryNotEmptyException));
     assertThat(TestData.names(dir)).contains(".t.lwpart", ".t.lwckpt");
     // until the files are gone the write stays locked: nobody resumes or replaces it meanwhile
-    assertThatThrownBy(() -> ChunkWriter.resume(target, OPTIONS)).hasMessageContaining("in use");
+    assertThatThrownBy(() -> noBackground(target).resume()).hasMessageContaining("in use");
 
     Files.delete(blocker); // the cause is fixed
     assertThat(w.abort()).isTrue();
@@ -64,8 +66,8 @@ class WriterEndingTest {
   void theLoserOfTwoRacingCreatesGetsTheSameExplanationAsASequentialSecondCreate() throws Exception {
     ChunkLayout layout = ChunkLayout.raw(4, 8);
     Path first = dir.resolve("sequential");
-    ChunkWriter held = ChunkWriter.create(first, layout, OPTIONS);
-    String sequential = messageOf(() -> ChunkWriter.create(first, layout, OPTIONS));
+    ChunkWriter held = noBackground(first).create(layout);
+    String sequential = messageOf(() -> noBackground(first).create(layout));
     held.abort();
     assertThat(sequential).contains("an unfinished write for " + first + " exists");
 
@@ -91,7 +93,7 @@ class WriterEndingTest {
   private static Object createOrFailure(CyclicBarrier start, Path target, ChunkLayout layout) throws Exception {
     start.await();
     try {
-      return ChunkWriter.create(target, layout, OPTIONS);
+      return noBackground(target).create(layout);
     } catch (IOException e) {
       return e;
     }
@@ -124,7 +126,7 @@ class WriterEndingTest {
     Path target = dir.resolve("t");
     ChunkLayout layout = ChunkLayout.framed(4, 8);
     AtomicBoolean failForce = new AtomicBoolean();
-    ChunkWriter w = ChunkWriter.create(target, layout, OPTIONS, file -> new ErrorOnForce(file, failForce));
+    ChunkWriter w = noBackground(target).dataFiles(file -> new ErrorOnForce(file, failForce)).create(layout);
     w.write(0, TestData.chunk(1, layout, 0));
     w.write(1, TestData.chunk(1, layout, 1));
     failForce.set(true);
@@ -140,14 +142,14 @@ class WriterEndingTest {
     Path target = dir.resolve("t");
     ChunkLayout layout = ChunkLayout.raw(4, 8);
     AtomicBoolean failForce = new AtomicBoolean();
-    ChunkWriter w = ChunkWriter.create(target, layout, OPTIONS, file -> new ErrorOnForce(file, failForce));
+    ChunkWriter w = noBackground(target).dataFiles(file -> new ErrorOnForce(file, failForce)).create(layout);
     w.write(0, TestData.chunk(1, layout, 0));
     failForce.set(true);
     assertThatThrownBy(w::checkpoint).isInstanceOf(InjectedError.class);
     failForce.set(false);
     w.checkpoint();
     w.close();
-    ChunkWriter r = ChunkWriter.resume(target, OPTIONS);
+    ChunkWriter r = noBackground(target).resume();
     assertThat(r.missingChunks()).containsExactly(1);
     r.abort();
   }

@@ -15,7 +15,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileAttribute;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Set;
@@ -217,20 +216,20 @@ public final class RecordLog implements Closeable {
 
   /**
    * Creates a log at {@code path}, or empties a stale one nobody holds, writes {@code header} and
-   * forces it; the new log is locked.
+   * forces it; the new log is locked. A new file is created owner-only ({@link
+   * FileOps#createOwnerOnly}); the caller syncs the directory if the file's existence must be
+   * durable.
    *
    * @param path the log file
    * @param framing the record framing
    * @param header the header bytes (its remaining bytes; position not moved)
-   * @param attributes attributes for a new file (for example owner-only permissions)
    * @return the empty log
    * @throws InUseException if another log holds the file, in this or another process
    * @throws IOException on I/O failure
    */
-  public static RecordLog create(Path path, Framing framing, ByteBuffer header, FileAttribute<?>... attributes)
-      throws IOException {
+  public static RecordLog create(Path path, Framing framing, ByteBuffer header) throws IOException {
     Objects.requireNonNull(framing, "framing");
-    Owned owned = Owned.acquire(path, true, attributes);
+    Owned owned = Owned.acquire(path, true);
     try {
       byte[] h = new byte[header.remaining()];
       header.duplicate().get(h);
@@ -262,7 +261,7 @@ public final class RecordLog implements Closeable {
   public static RecordLog open(Path path, Framing framing, int headerLength, Recovery recovery) throws IOException {
     Objects.requireNonNull(framing, "framing");
     Objects.requireNonNull(recovery, "recovery");
-    Owned owned = Owned.acquire(path, false, new FileAttribute<?>[0]);
+    Owned owned = Owned.acquire(path, false);
     try {
       RandomAccessFile f = owned.file;
       long size = f.length();
@@ -580,7 +579,7 @@ public final class RecordLog implements Closeable {
   /** The open, locked file of a log and its key in {@link #HELD}. */
   private record Owned(Object key, FileChannel channel, FileLock lock, RandomAccessFile file) implements Closeable {
 
-    static Owned acquire(Path path, boolean create, FileAttribute<?>[] attributes) throws IOException {
+    static Owned acquire(Path path, boolean create) throws IOException {
       for (;;) {
         Object key;
         try {
@@ -590,7 +589,7 @@ public final class RecordLog implements Closeable {
             throw e;
           }
           try {
-            Files.createFile(path, attributes);
+            FileOps.createOwnerOnly(path);
           } catch (FileAlreadyExistsException raced) {
             // someone else created it first: lock theirs (or be refused)
           }

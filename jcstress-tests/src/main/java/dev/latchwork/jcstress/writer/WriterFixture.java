@@ -24,8 +24,9 @@ final class WriterFixture {
   private static final Path DIR = createDir();
   private static final AtomicLong NAMES = new AtomicLong();
   private static final ChunkLayout LAYOUT = ChunkLayout.raw(1, 2);
-  private static final ChunkWriter.Options OPTIONS =
-      ChunkWriter.Options.defaults().checkpointInterval(Duration.ZERO);
+  private static ChunkWriter.Builder noBackground(Path target) {
+    return ChunkWriter.builder(target).checkpointInterval(Duration.ZERO);
+  }
 
   final Path target;
   final ChunkWriter writer;
@@ -33,7 +34,7 @@ final class WriterFixture {
   WriterFixture(boolean writeBoth) {
     target = DIR.resolve("t" + NAMES.incrementAndGet());
     try {
-      writer = ChunkWriter.create(target, LAYOUT, OPTIONS);
+      writer = noBackground(target).create(LAYOUT);
       writer.write(0, ByteBuffer.wrap(new byte[] {'a'}));
       if (writeBoth) {
         writer.write(1, ByteBuffer.wrap(new byte[] {'b'}));
