@@ -1,5 +1,6 @@
 package dev.latchwork.writer;
 
+import dev.latchwork.core.internal.FileInUseException;
 import dev.latchwork.core.internal.RecordLog;
 import java.io.Closeable;
 import java.io.IOException;
@@ -49,7 +50,7 @@ final class Checkpoint implements Closeable {
   static Checkpoint create(Path path, ChunkLayout layout) throws IOException {
     try {
       return new Checkpoint(RecordLog.create(path, FRAMING, FramedFormat.encodeHeader(FramedFormat.CHECKPOINT_MAGIC, layout)));
-    } catch (RecordLog.InUseException e) {
+    } catch (FileInUseException e) {
       throw inUse(e, path);
     }
   }
@@ -79,7 +80,7 @@ final class Checkpoint implements Closeable {
           return true;
         }
       });
-    } catch (RecordLog.InUseException e) {
+    } catch (FileInUseException e) {
       throw inUse(e, path);
     }
     return new Recovered(new Checkpoint(log), layout[0], crcs, log.droppedBytes());
@@ -111,7 +112,7 @@ final class Checkpoint implements Closeable {
     log.close();
   }
 
-  private static IOException inUse(RecordLog.InUseException e, Path path) {
+  private static IOException inUse(FileInUseException e, Path path) {
     return new IOException("the unfinished write " + path + " is in use by another ChunkWriter", e);
   }
 

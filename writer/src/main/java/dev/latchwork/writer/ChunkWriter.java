@@ -2,22 +2,18 @@ package dev.latchwork.writer;
 
 import dev.latchwork.core.ProgressNotifier;
 import dev.latchwork.core.ProgressView;
-import dev.latchwork.core.ShutdownGate;
 import dev.latchwork.core.Tracer;
-import dev.latchwork.core.internal.Crc32c;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Writes one file from fixed-size chunks that any number of threads write in any order, straight
@@ -91,6 +87,7 @@ public final class ChunkWriter implements Closeable {
    *   CheckpointRounds  group-commit checkpoint rounds, single-flight, with background scheduling.
    *   Commits           commit attempts, joined by concurrent commit() callers, and finalization.
    *   FileRelease       the actions of ABORTED and CLOSED, and retrying a failed deletion.
+   *   WriterOpening     create and resume: the target's checks, the temporary files, tracing.
    *   TempFiles         the temporary files: names, creation, reopening to resume.
    */
 
@@ -98,43 +95,34 @@ public final class ChunkWriter implements Closeable {
   private final ChunkLayout layout;
   private final Settings settings;
   private final Tracer tracer;
-  private final DataFile data;
-  private final int chunkCount;
   private final ChunkSlots slots;
-  private final AtomicLong landed = new AtomicLong();
-  private final ProgressNotifier chunks;
-  private final ProgressNotifier bytes;
+  private final ChunkWrites writes;
   private final Progress progress;
   private final WriterPhases phases;
   private final CheckpointRounds rounds;
   private final Commits commits;
   private final FileRelease release;
 
-  private ChunkWriter(Path target, ChunkLayout layout, Settings settings, Tracer tracer, DataFile data,
+  ChunkWriter(Path target, ChunkLayout layout, Settings settings, Tracer tracer, DataFile data,
       Checkpoint checkpoint, Map<Long, Integer> recorded) {
     this.target = target;
     this.layout = layout;
     this.settings = settings;
     this.tracer = tracer;
-    this.data = data;
-    this.chunkCount = (int) layout.chunkCount();
-    this.slots = new ChunkSlots(chunkCount, recorded);
+    this.slots = new ChunkSlots((int) layout.chunkCount(), recorded);
     long recoveredBytes = 0;
     for (long i : recorded.keySet()) {
       recoveredBytes += layout.chunkLength(i);
     }
-    landed.set(recorded.size());
-    this.chunks = new ProgressNotifier(recorded.size());
-    this.bytes = new ProgressNotifier(recoveredBytes);
+    ProgressNotifier chunks = new ProgressNotifier(recorded.size());
+    ProgressNotifier bytes = new ProgressNotifier(recoveredBytes);
     this.progress = new Progress(chunks.view(), bytes.view());
     this.phases = new WriterPhases(target, this::onPhase);
     this.rounds = new CheckpointRounds(target, slots, data, checkpoint, phases::get, settings.checkpointEveryChunks());
+    this.writes = new ChunkWrites(target, layout, settings.verifyDuplicates(), data, slots, phases, rounds, chunks, bytes);
     this.commits = new Commits(target, layout, data, checkpoint, slots, rounds, phases, chunks, bytes);
-    this.release = new FileRelease(target, data, checkpoint, rounds, chunks, bytes);
+    this.release = new FileRelease(target, data, checkpoint, rounds, phases, commits, chunks, bytes);
   }
-
-  // ---------------------------------------------------------------------------------------------
-  // Opening
 
   /**
    * Configures a writer for {@code target}; finish with {@link Builder#create(ChunkLayout)} or
@@ -173,45 +161,10 @@ public final class ChunkWriter implements Closeable {
     return builder(target).resume();
   }
 
-  private static ChunkWriter create(Path target, ChunkLayout layout, Settings settings) throws IOException {
-    Objects.requireNonNull(layout, "layout");
-    Path t = target.toAbsolutePath();
-    Tracer tracer = Tracer.forInstance(ChunkWriter.class);
-    try (Tracer.Span span = tracer.enter("create", "target", t, "layout", layout).failUnlessOk()) {
-      if (Files.isDirectory(t)) {
-        throw new IllegalArgumentException("target " + t + " is a directory");
-      }
-      Path dir = t.getParent();
-      if (!Files.isDirectory(dir)) {
-        throw new NoSuchFileException(dir.toString(), null, "the target's directory does not exist");
-      }
-      TempFiles.Created files = TempFiles.create(t, layout, settings.replaceUnfinished(), settings.opener());
-      ChunkWriter w = new ChunkWriter(t, layout, settings, tracer, files.data(), files.checkpoint(), Map.of());
-      w.started();
-      return span.ok(w);
-    }
-  }
-
-  private static ChunkWriter resume(Path target, Settings settings) throws IOException {
-    Path t = target.toAbsolutePath();
-    Tracer tracer = Tracer.forInstance(ChunkWriter.class);
-    try (Tracer.Span span = tracer.enter("resume", "target", t).failUnlessOk()) {
-      TempFiles.Reopened files = TempFiles.reopen(t, settings.verifyOnResume(), settings.opener());
-      ChunkWriter w;
-      try {
-        w = new ChunkWriter(t, files.layout(), settings, tracer, files.data(), files.checkpoint(), files.present());
-      } catch (RuntimeException | Error e) {
-        FileIo.closeAll(e, files.data(), files.checkpoint());
-        throw e;
-      }
-      w.started();
-      return span.ok(w);
-    }
-  }
-
-  private void started() throws IOException {
+  /** After construction: starts the periodic checkpoints, and commits at once if due. */
+  void started() throws IOException {
     rounds.startPeriodic(settings.checkpointInterval());
-    if (settings.autoCommit() && landed.get() == chunkCount) {
+    if (settings.autoCommit() && writes.allLanded()) {
       commits.await(commits.startOrJoin());
     }
   }
@@ -225,9 +178,6 @@ public final class ChunkWriter implements Closeable {
       default -> throw new AssertionError("no action for phase " + phase);
     }
   }
-
-  // ---------------------------------------------------------------------------------------------
-  // Writing
 
   /**
    * Writes chunk {@code index}: all remaining bytes of {@code data}, which must be exactly {@link
@@ -251,77 +201,12 @@ public final class ChunkWriter implements Closeable {
   public void write(long index, ByteBuffer data) throws IOException {
     Objects.requireNonNull(data, "data");
     try (Tracer.Span span = tracer.enter("write", "index", index, "bytes", data.remaining()).failUnlessOk()) {
-      if (writeChunk(index, data) && settings.autoCommit()) {
+      if (writes.write(index, data) && settings.autoCommit()) {
         commits.await(commits.startOrJoin());
       }
       span.ok();
     }
   }
-
-  /** Returns true if this write landed the last missing chunk. */
-  private boolean writeChunk(long index, ByteBuffer src) throws IOException {
-    int len = layout.chunkLength(index);
-    if (src.remaining() != len) {
-      throw new IllegalArgumentException(
-          "chunk " + index + " of " + target + " must be " + len + " bytes, got " + src.remaining());
-    }
-    int i = (int) index;
-    int crc = Crc32c.of(src);
-    int phase = phases.get();
-    if (phase == WriterPhases.ABORTED || phase == WriterPhases.CLOSED) {
-      throw phases.notOpen(phase, "write chunk " + index);
-    }
-    long s = slots.get(i);
-    if (ChunkSlots.state(s) != ChunkSlots.EMPTY) {
-      duplicate(index, s, crc);
-      return false;
-    }
-    ShutdownGate entered = phases.enter(index);
-    boolean last;
-    try {
-      if (!slots.claim(i, crc)) {
-        duplicate(index, slots.get(i), crc);
-        return false;
-      }
-      boolean ok = false;
-      try {
-        data.write(src.duplicate(), layout.chunkOffset(index));
-        ok = true;
-      } finally {
-        if (!ok) {
-          slots.release(i);
-        }
-      }
-      slots.written(i, crc);
-      // The writer ends the notifiers only after the last write has left, and callers cannot end
-      // them (they hold read-only views), so these never find them ended.
-      chunks.add(1);
-      bytes.add(len);
-      last = landed.incrementAndGet() == chunkCount;
-    } finally {
-      WriterPhases.exit(entered);
-    }
-    src.position(src.limit());
-    rounds.chunkWritten();
-    return last;
-  }
-
-  private void duplicate(long index, long s, int crc) {
-    int stored = ChunkSlots.crc(s);
-    if (settings.verifyDuplicates()) {
-      if (stored == crc) {
-        return;
-      }
-      throw new IllegalStateException(
-          "chunk " + index + " of " + target + " was already written with different content (CRC32C "
-              + FramedFormat.hex(stored) + ", this write " + FramedFormat.hex(crc) + ")");
-    }
-    throw new IllegalStateException("chunk " + index + " of " + target + " was already written"
-        + (ChunkSlots.state(s) == ChunkSlots.CLAIMED ? " (that write is still in flight)" : ""));
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Ending
 
   /**
    * Publishes the file at the target, exactly once however many threads call this: all callers
@@ -356,21 +241,7 @@ public final class ChunkWriter implements Closeable {
    */
   public boolean abort() throws IOException {
     try (Tracer.Span span = tracer.enter("abort", "target", target).failUnlessOk()) {
-      for (;;) {
-        int phase = phases.get();
-        if (phase == WriterPhases.OPEN || phase == WriterPhases.FAILED) {
-          if (phases.end(phase, WriterPhases.ABORTED)) {
-            release.await();
-            return span.ok(true);
-          }
-        } else if (phase == WriterPhases.COMMITTING) {
-          awaitCommitAttempt();
-        } else if (phase == WriterPhases.ABORTED) {
-          return span.ok(release.awaitOrRetryDeletion());
-        } else {
-          return span.ok(false);
-        }
-      }
+      return span.ok(release.abort());
     }
   }
 
@@ -386,43 +257,10 @@ public final class ChunkWriter implements Closeable {
   @Override
   public void close() throws IOException {
     try (Tracer.Span span = tracer.enter("close", "target", target).failUnlessOk()) {
-      IOException checkpointFailure = null;
-      if (phases.get() == WriterPhases.OPEN) {
-        try {
-          rounds.checkpoint();
-        } catch (IOException e) {
-          checkpointFailure = e;
-        }
-      }
-      for (;;) {
-        int phase = phases.get();
-        if (phase == WriterPhases.OPEN) {
-          if (phases.end(WriterPhases.OPEN, WriterPhases.CLOSED)) {
-            release.await();
-            break;
-          }
-        } else if (phase == WriterPhases.COMMITTING) {
-          awaitCommitAttempt();
-        } else {
-          break;
-        }
-      }
-      if (checkpointFailure != null) {
-        throw checkpointFailure;
-      }
+      release.close();
       span.ok();
     }
   }
-
-  private void awaitCommitAttempt() throws InterruptedIOException {
-    Commits.Attempt a = commits.current();
-    if (a != null) {
-      Commits.awaitEnd(a);
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Checkpoints and queries
 
   /**
    * Makes every chunk whose write returned before this call durable and recorded in the
@@ -621,7 +459,7 @@ public final class ChunkWriter implements Closeable {
      *     temporary files cannot be created
      */
     public ChunkWriter create(ChunkLayout layout) throws IOException {
-      return ChunkWriter.create(target, layout, settings());
+      return WriterOpening.create(target, layout, settings());
     }
 
     /**
@@ -638,7 +476,7 @@ public final class ChunkWriter implements Closeable {
      * @throws IOException if the write is in use by another writer, or on I/O failure
      */
     public ChunkWriter resume() throws IOException {
-      return ChunkWriter.resume(target, settings());
+      return WriterOpening.resume(target, settings());
     }
 
     private Settings settings() {

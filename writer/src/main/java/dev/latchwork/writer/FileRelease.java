@@ -11,10 +11,10 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * How an aborted or closed {@link ChunkWriter} lets go of its temporary files: the actions of
- * ABORTED (close and delete them) and CLOSED (close them, keeping them resumable), and the wait
- * for their outcome. A deletion that failed is tried again by the next {@link
- * #awaitOrRetryDeletion()}. Safe for use by any number of threads.
+ * How a {@link ChunkWriter} is aborted or closed and lets go of its temporary files: {@link
+ * #abort()} and {@link #close()}, the actions of ABORTED (close and delete the files) and CLOSED
+ * (close them, keeping them resumable), and the wait for their outcome. A deletion that failed is
+ * tried again by the next abort. Safe for use by any number of threads.
  *
  * <p>Memory consistency effects: the action happens-before {@link #await()} returns or throws.
  */
@@ -36,16 +36,75 @@ final class FileRelease {
   private final DataFile data;
   private final Checkpoint checkpoint;
   private final CheckpointRounds rounds;
+  private final WriterPhases phases;
+  private final Commits commits;
   private final ProgressNotifier[] progress;
   private final AtomicReference<BroadcastLatch> released = new AtomicReference<>(new BroadcastLatch());
 
-  FileRelease(Path target, DataFile data, Checkpoint checkpoint, CheckpointRounds rounds, ProgressNotifier... progress) {
+  FileRelease(Path target, DataFile data, Checkpoint checkpoint, CheckpointRounds rounds, WriterPhases phases,
+      Commits commits, ProgressNotifier... progress) {
     this.target = target;
     this.part = TempFiles.partPath(target);
     this.data = data;
     this.checkpoint = checkpoint;
     this.rounds = rounds;
+    this.phases = phases;
+    this.commits = commits;
     this.progress = progress;
+  }
+
+  /** See {@link ChunkWriter#abort()}. */
+  boolean abort() throws IOException {
+    for (;;) {
+      int phase = phases.get();
+      if (phase == WriterPhases.OPEN || phase == WriterPhases.FAILED) {
+        if (phases.end(phase, WriterPhases.ABORTED)) {
+          await();
+          return true;
+        }
+      } else if (phase == WriterPhases.COMMITTING) {
+        awaitCommitAttempt();
+      } else if (phase == WriterPhases.ABORTED) {
+        return awaitOrRetryDeletion();
+      } else {
+        return false;
+      }
+    }
+  }
+
+  /** See {@link ChunkWriter#close()}. */
+  void close() throws IOException {
+    IOException checkpointFailure = null;
+    if (phases.get() == WriterPhases.OPEN) {
+      try {
+        rounds.checkpoint();
+      } catch (IOException e) {
+        checkpointFailure = e;
+      }
+    }
+    for (;;) {
+      int phase = phases.get();
+      if (phase == WriterPhases.OPEN) {
+        if (phases.end(WriterPhases.OPEN, WriterPhases.CLOSED)) {
+          await();
+          break;
+        }
+      } else if (phase == WriterPhases.COMMITTING) {
+        awaitCommitAttempt();
+      } else {
+        break;
+      }
+    }
+    if (checkpointFailure != null) {
+      throw checkpointFailure;
+    }
+  }
+
+  private void awaitCommitAttempt() throws InterruptedIOException {
+    Commits.Attempt a = commits.current();
+    if (a != null) {
+      Commits.awaitEnd(a);
+    }
   }
 
   /** The action of ABORTED: stops the checkpoints, closes and deletes the files. */
@@ -111,7 +170,7 @@ final class FileRelease {
    *
    * @return true if this call deleted the files
    */
-  boolean awaitOrRetryDeletion() throws IOException {
+  private boolean awaitOrRetryDeletion() throws IOException {
     for (;;) {
       BroadcastLatch current = released.get();
       if (current.failure() == null) {
@@ -130,7 +189,7 @@ final class FileRelease {
   }
 
   /** Waits for the release or deletion to end; throws its failure. */
-  void await() throws IOException {
+  private void await() throws IOException {
     await(released.get());
   }
 
