@@ -58,12 +58,14 @@ import java.util.concurrent.locks.LockSupport;
  * wait". A waiter that returns, times out or is interrupted removes itself from the notifier.
  *
  * <p><b>Memory consistency effects:</b> actions in a thread prior to an {@code advanceTo} or
- * {@code add} that raises the value to at least {@code v} <i>happen-before</i> actions following
- * a {@link #get()} that returns at least {@code v}, and following a return of at least {@code v}
- * from {@code awaitAtLeast} or the completion with at least {@code v} of a {@code whenAtLeast}
- * future, in another thread. Actions prior to {@code complete()} or {@code fail(cause)}
- * happen-before actions following an {@code awaitAtLeast} that returns a value below its target
- * or throws {@code SignalFailedException}, a {@code true} {@link #isDone()}, and the corresponding
+ * {@code add} (or {@code tryAdvanceTo} or {@code tryAdd}) that raises the value to at least {@code
+ * v} <i>happen-before</i> actions following a {@link #get()} that returns at least {@code v}, and
+ * following a return of at least {@code v} from {@code awaitAtLeast} or the completion with at
+ * least {@code v} of a {@code whenAtLeast} future, in another thread (also through the {@link
+ * #view()}). Actions prior to {@code complete()} or {@code fail(cause)} (or {@code tryComplete()}
+ * or {@code tryFail(cause)}) happen-before actions following an {@code awaitAtLeast} that returns
+ * a value below its target or throws {@code SignalFailedException}, a {@code true} {@link
+ * #isDone()}, a {@code false} or {@code -1} result of a try method, and the corresponding
  * completion of a {@code whenAtLeast} future.
  *
  * <p><b>Progress:</b> the producer never waits for a consumer. With no waiters registered, {@code
@@ -222,17 +224,9 @@ public final class ProgressNotifier {
    * @throws IllegalStateException if the notifier has been completed or failed
    */
   public void advanceTo(long value) {
-    long s;
-    do {
-      s = state;
-      if (s < 0) {
-        throw terminated("advanceTo(" + value + ")");
-      }
-      if (value <= s) {
-        return;
-      }
-    } while (!STATE.weakCompareAndSet(this, s, value));
-    wakeReached(value);
+    if (!tryAdvanceTo(value)) {
+      throw terminated("advanceTo(" + value + ")");
+    }
   }
 
   /**
@@ -245,26 +239,10 @@ public final class ProgressNotifier {
    * @throws IllegalStateException if the notifier has been completed or failed
    */
   public long add(long delta) {
-    if (delta < 0) {
-      throw new IllegalArgumentException("delta must not be negative: " + delta);
+    long next = tryAdd(delta);
+    if (next < 0) {
+      throw terminated("add(" + delta + ")");
     }
-    long s;
-    long next;
-    do {
-      s = state;
-      if (s < 0) {
-        throw terminated("add(" + delta + ")");
-      }
-      next = s + delta;
-      if (next < 0) {
-        throw new ArithmeticException(
-            "progress overflows Long.MAX_VALUE: " + s + " + " + delta);
-      }
-      if (next == s) {
-        return s;
-      }
-    } while (!STATE.weakCompareAndSet(this, s, next));
-    wakeReached(next);
     return next;
   }
 

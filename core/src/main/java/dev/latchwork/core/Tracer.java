@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -338,15 +339,6 @@ public final class Tracer {
       text = "<toString() threw " + e.getClass().getName() + ">";
     }
     line.append(text);
-  }
-
-  /** Returns {@code duration} in nanoseconds, or Long.MAX_VALUE if it does not fit. */
-  static long saturatedNanos(Duration duration) {
-    try {
-      return duration.toNanos();
-    } catch (ArithmeticException e) {
-      return Long.MAX_VALUE;
-    }
   }
 
   /**
@@ -712,7 +704,7 @@ public final class Tracer {
       line.append(' ');
       ThreadIdentity.appendTag(line, threadName, virtualThread, threadId);
       line.append(" age=");
-      appendMillis(line, saturatedNanos(age));
+      appendMillis(line, TimeUnit.NANOSECONDS.convert(age)); // saturates
     }
   }
 }
