@@ -7,9 +7,7 @@ import dev.latchwork.core.Tracer;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -43,46 +41,20 @@ class BlockingWritesTest {
 
   /** A data file whose write at {@code blockAt} blocks until {@link #release} opens. */
   private DataFile.Opener blockingAt(long blockAt) {
-    return file -> {
-      FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-      return new DataFile() {
-        @Override
-        public void write(ByteBuffer src, long position) throws IOException {
-          if (position == blockAt) {
-            entered.countDown();
-            try {
-              release.await();
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-              throw new InterruptedIOException("test write interrupted");
-            }
-          }
-          long at = position;
-          while (src.hasRemaining()) {
-            at += ch.write(src, at);
+    return file -> new ChannelDataFile(file) {
+      @Override
+      public void write(ByteBuffer src, long position) throws IOException {
+        if (position == blockAt) {
+          entered.countDown();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("test write interrupted");
           }
         }
-
-        @Override
-        public int read(ByteBuffer dst, long position) throws IOException {
-          return ch.read(dst, position);
-        }
-
-        @Override
-        public void force(boolean metaData) throws IOException {
-          ch.force(metaData);
-        }
-
-        @Override
-        public long size() throws IOException {
-          return ch.size();
-        }
-
-        @Override
-        public void close() throws IOException {
-          ch.close();
-        }
-      };
+        super.write(src, position);
+      }
     };
   }
 

@@ -4,13 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -155,26 +152,12 @@ class WriterEndingTest {
   }
 
   /** A data file whose force throws an {@link InjectedError} while {@code fail} is set. */
-  private static final class ErrorOnForce implements DataFile {
-    private final FileChannel channel;
+  private static final class ErrorOnForce extends ChannelDataFile {
     private final AtomicBoolean fail;
 
     ErrorOnForce(Path file, AtomicBoolean fail) throws IOException {
-      this.channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      super(file);
       this.fail = fail;
-    }
-
-    @Override
-    public void write(ByteBuffer src, long position) throws IOException {
-      long at = position;
-      while (src.hasRemaining()) {
-        at += channel.write(src, at);
-      }
-    }
-
-    @Override
-    public int read(ByteBuffer dst, long position) throws IOException {
-      return channel.read(dst, position);
     }
 
     @Override
@@ -182,17 +165,7 @@ class WriterEndingTest {
       if (fail.get()) {
         throw new InjectedError();
       }
-      channel.force(metaData);
-    }
-
-    @Override
-    public long size() throws IOException {
-      return channel.size();
-    }
-
-    @Override
-    public void close() throws IOException {
-      channel.close();
+      super.force(metaData);
     }
   }
 }

@@ -44,6 +44,36 @@ final class WriterFixture {
     }
   }
 
+  /** An unfinished write with chunk 0 recorded, its writer closed: ready to be resumed. */
+  static WriterFixture closedWithFirstChunk() {
+    WriterFixture f = new WriterFixture(false);
+    try {
+      f.writer.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return f;
+  }
+
+  /** Resumes the unfinished write of this state. */
+  ChunkWriter resume() throws IOException {
+    return noBackground(target).resume();
+  }
+
+  /** Aborts the given writers (nulls ignored), then cleans up as {@link #cleanUp()}. */
+  void cleanUp(ChunkWriter... others) {
+    try {
+      for (ChunkWriter w : others) {
+        if (w != null) {
+          w.abort();
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    cleanUp();
+  }
+
   /** Writes chunk 1; true if the write returned normally, false if refused with ISE. */
   boolean writeLast() {
     try {
