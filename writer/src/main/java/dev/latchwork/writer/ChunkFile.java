@@ -50,6 +50,8 @@ public final class ChunkFile implements Closeable {
   /**
    * Opens and validates a FRAMED chunk file.
    *
+   * @param path the file
+   * @return the open file
    * @throws CorruptChunkFileException if the file is truncated, has trailing bytes, a bad magic,
    *     an unsupported version, or a header or footer that fails its checksum or disagrees
    * @throws IOException if the file cannot be read
@@ -85,22 +87,38 @@ public final class ChunkFile implements Closeable {
     }
   }
 
-  /** The file's layout (always {@link ChunkLayout.Format#FRAMED}). */
+  /**
+   * The file's layout (always {@link ChunkLayout.Format#FRAMED}).
+   *
+   * @return the layout
+   */
   public ChunkLayout layout() {
     return layout;
   }
 
-  /** The number of chunks. */
+  /**
+   * The number of chunks.
+   *
+   * @return the chunk count
+   */
   public long chunkCount() {
     return chunkCrcs.length;
   }
 
-  /** The payload size in bytes. */
+  /**
+   * The payload size in bytes.
+   *
+   * @return the payload size
+   */
   public long payloadSize() {
     return layout.payloadSize();
   }
 
-  /** The CRC32C of the whole payload, as recorded in the footer. */
+  /**
+   * The CRC32C of the whole payload, as recorded in the footer.
+   *
+   * @return the payload's CRC32C
+   */
   public int payloadCrc32c() {
     return payloadCrc;
   }
@@ -108,6 +126,8 @@ public final class ChunkFile implements Closeable {
   /**
    * The CRC32C of chunk {@code index}, as recorded in the footer.
    *
+   * @param index the chunk index
+   * @return the chunk's CRC32C
    * @throws IndexOutOfBoundsException if {@code index} is out of range
    */
   public int chunkCrc32c(long index) {
@@ -115,7 +135,11 @@ public final class ChunkFile implements Closeable {
     return chunkCrcs[(int) index];
   }
 
-  /** The path this file was opened from. */
+  /**
+   * The path this file was opened from.
+   *
+   * @return the path
+   */
   public Path path() {
     return path;
   }
@@ -125,6 +149,8 @@ public final class ChunkFile implements Closeable {
    * buffer's position advances by the chunk's length; on failure it is unchanged (its content
    * after the position is unspecified).
    *
+   * @param index the chunk index
+   * @param dst where the chunk goes, with room for its length
    * @return the chunk's length
    * @throws IndexOutOfBoundsException if {@code index} is out of range
    * @throws IllegalArgumentException if {@code dst} has less room than the chunk's length

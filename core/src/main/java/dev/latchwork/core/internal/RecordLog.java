@@ -27,9 +27,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * payload bytes xor the salt. The salt makes an all-zero record (what some file systems show
  * after a crash for space that was allocated but never written) fail its check.
  *
- * <p><b>Ownership.</b> The log holds an exclusive lock on its file ({@link FileChannel#tryLock()})
- * until it is closed, so a second owner, in another process or in this one, is refused with an
- * {@link IOException} saying the file is in use. Refusing never opens the file a second time in
+ * <p><b>Ownership.</b> The log holds an exclusive lock on its file ({@link java.nio.channels.FileChannel#tryLock()}, through {@link ExclusiveFile})
+ * until it is closed, so a second owner, in another process or in this one, is refused with a
+ * {@link FileInUseException}. Refusing never opens the file a second time in
  * this process: POSIX record locks belong to the process, and closing any descriptor of the file
  * would drop them. The lock dies with the process, so a crashed owner never blocks its own
  * recovery.
@@ -117,6 +117,9 @@ public final class RecordLog implements Closeable {
     /**
      * Validates the framing.
      *
+     * @param recordLength the payload length of every record, or 0 for variable-length records
+     * @param maxLength the largest payload length accepted (positive)
+     * @param salt xored into every record's checksum
      * @throws IllegalArgumentException if a length is negative or {@code recordLength} exceeds
      *     {@code maxLength}
      */
@@ -373,7 +376,11 @@ public final class RecordLog implements Closeable {
     }
   }
 
-  /** The file of this log. @return the path */
+  /**
+   * The file of this log.
+   *
+   * @return the path
+   */
   public Path path() {
     return path;
   }
