@@ -27,12 +27,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * payload bytes xor the salt. The salt makes an all-zero record (what some file systems show
  * after a crash for space that was allocated but never written) fail its check.
  *
- * <p><b>Ownership.</b> The log holds an exclusive lock on its file ({@link java.nio.channels.FileChannel#tryLock()}, through {@link ExclusiveFile})
- * until it is closed, so a second owner, in another process or in this one, is refused with a
- * {@link FileInUseException}. Refusing never opens the file a second time in
- * this process: POSIX record locks belong to the process, and closing any descriptor of the file
- * would drop them. The lock dies with the process, so a crashed owner never blocks its own
- * recovery.
+ * <p><b>Ownership.</b> The log holds its file as an {@link ExclusiveFile} (an exclusive {@link
+ * java.nio.channels.FileChannel#tryLock() lock}) until it is closed, so a second owner, in another
+ * process or in this one, is refused with a {@link FileInUseException}. Refusing never opens the
+ * file a second time in this process: POSIX record locks belong to the process, and closing any
+ * descriptor of the file would drop them. The lock dies with the process, so a crashed owner
+ * never blocks its own recovery.
  *
  * <p><b>Thread safety and memory effects.</b> {@link #append} and {@link #force} are safe from any
  * number of threads. Actions in a thread prior to {@code append(r)} happen-before {@code r} is

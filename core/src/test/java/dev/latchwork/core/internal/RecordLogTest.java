@@ -233,6 +233,20 @@ class RecordLogTest {
   }
 
   @Test
+  void refusingASecondOwnerInThisProcessKeepsTheLockAgainstOtherProcesses() throws Exception {
+    Path file = dir.resolve("log");
+    RecordLog first = RecordLog.create(file, FIXED, ByteBuffer.wrap(HEADER));
+    assertThat(LockProbe.probe(file)).isEqualTo("held");
+    assertThatThrownBy(() -> RecordLog.open(file, FIXED, HEADER.length, new Collected()))
+        .isInstanceOf(FileInUseException.class);
+    assertThatThrownBy(() -> RecordLog.create(file, FIXED, ByteBuffer.wrap(HEADER)))
+        .isInstanceOf(FileInUseException.class);
+    assertThat(LockProbe.probe(file)).as("after two refusals").isEqualTo("held");
+    first.close();
+    assertThat(LockProbe.probe(file)).as("after close: the probe can tell a free lock").isEqualTo("free");
+  }
+
+  @Test
   void deleteAndCloseRemovesTheFileAndGivesTheNameBack() throws IOException {
     Path file = dir.resolve("log");
     RecordLog log = RecordLog.create(file, FIXED, ByteBuffer.wrap(HEADER));
