@@ -10,9 +10,10 @@
  * at most two {@code @Actor}s (the CI machines have two CPUs; jcstress skips a test that needs more)
  * and uses {@code Mode.Termination} for every "must not hang" guarantee.
  *
- * <p>{@code negative} holds faithful models of the two broken designs latchwork replaces (a
- * check-then-wait condition variable and a dropped non-blocking signal) with harnesses in which
- * the hang is the ACCEPTABLE_INTERESTING outcome. {@link dev.latchwork.jcstress.ResultCheck} fails
+ * <p>{@code negative} holds faithful models of the broken designs latchwork replaces (a
+ * check-then-wait condition variable and a dropped non-blocking signal, whose hang is the
+ * ACCEPTABLE_INTERESTING outcome, and a check-then-count shutdown gate, whose ending action running
+ * while an admitted operation is inside is). {@link dev.latchwork.jcstress.ResultCheck} fails
  * a run in which a negative control was not caught, a harness saw a FORBIDDEN outcome or an error,
  * or a harness did not run at all.
  */
