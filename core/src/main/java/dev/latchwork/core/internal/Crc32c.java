@@ -1,13 +1,17 @@
-package dev.latchwork.writer;
+package dev.latchwork.core.internal;
 
 import java.nio.ByteBuffer;
 import java.util.zip.CRC32C;
 
 /**
  * CRC32C (Castagnoli) helpers: the checksum of a buffer and {@link #combine}, which derives the
- * CRC of a concatenation from the CRCs of its parts without reading the data again.
+ * CRC of a concatenation from the CRCs of its parts without reading the data again. The one
+ * implementation of these for every latchwork module.
+ *
+ * <p>Not API: public only so that the other latchwork modules can use it. Stateless; every method
+ * is safe from any thread.
  */
-final class Crc32c {
+public final class Crc32c {
   /*
    * Implementation notes.
    *
@@ -24,7 +28,7 @@ final class Crc32c {
    */
 
   /** The reflected Castagnoli polynomial. */
-  static final int POLY = 0x82F63B78;
+  private static final int POLY = 0x82F63B78;
 
   private static final int X0 = 1 << 31; // the polynomial 1, reflected
 
@@ -41,15 +45,28 @@ final class Crc32c {
 
   private Crc32c() {}
 
-  /** The CRC32C of the remaining bytes of {@code buffer}; the buffer's position is not moved. */
-  static int of(ByteBuffer buffer) {
+  /**
+   * The CRC32C of the remaining bytes of {@code buffer}; the buffer's position is not moved.
+   *
+   * @param buffer the bytes from its position to its limit
+   * @return their CRC32C
+   */
+  public static int of(ByteBuffer buffer) {
     CRC32C crc = new CRC32C();
     crc.update(buffer.duplicate());
     return (int) crc.getValue();
   }
 
-  /** The CRC32C of {@code length} bytes of {@code bytes} from {@code offset}. */
-  static int of(byte[] bytes, int offset, int length) {
+  /**
+   * The CRC32C of {@code length} bytes of {@code bytes} from {@code offset}.
+   *
+   * @param bytes the array
+   * @param offset the first byte
+   * @param length the number of bytes
+   * @return their CRC32C
+   * @throws IndexOutOfBoundsException if the range is not inside the array
+   */
+  public static int of(byte[] bytes, int offset, int length) {
     CRC32C crc = new CRC32C();
     crc.update(bytes, offset, length);
     return (int) crc.getValue();
@@ -59,9 +76,13 @@ final class Crc32c {
    * The CRC32C of A followed by B, given {@code crcA} = crc(A), {@code crcB} = crc(B) and the
    * length of B in bytes.
    *
+   * @param crcA the CRC32C of A
+   * @param crcB the CRC32C of B
+   * @param lengthB the length of B in bytes
+   * @return the CRC32C of A followed by B
    * @throws IllegalArgumentException if {@code lengthB} is negative
    */
-  static int combine(int crcA, int crcB, long lengthB) {
+  public static int combine(int crcA, int crcB, long lengthB) {
     if (lengthB < 0) {
       throw new IllegalArgumentException("negative length: " + lengthB);
     }
