@@ -69,6 +69,13 @@ final class ClientTransport implements HttpTransport {
         throw new IOException(what + " aborted", e);
       } catch (ExecutionException e) {
         Throwable cause = Redaction.scrub(e.getCause(), origin);
+        if (e.getCause() instanceof NumberFormatException) {
+          // java.net.http parses only Content-Length as a number on HTTP/1.1, and throws this
+          // raw exception for a malformed one: a permanent property of the response.
+          throw new RangeSourceException(RangeSourceException.Kind.PERMANENT,
+              what + ": malformed Content-Length header (rejected by the HTTP client: " + cause
+                  + ")", cause);
+        }
         throw new IOException(what + " failed: " + (cause == null ? "unknown" : cause), cause);
       }
     }
