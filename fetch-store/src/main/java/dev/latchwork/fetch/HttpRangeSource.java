@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -265,6 +266,39 @@ public final class HttpRangeSource implements RangeSource {
   public InputStream open(ObjectInfo object, long start, long end) throws IOException {
     ObjectInfo.checkRange(object, start, end);
     return new RangeStream(this, object, start, end);
+  }
+
+  /**
+   * Delivers the range by reading the response body straight into the sink's direct buffer (on
+   * plain http, socket to buffer to temp file with no copy in the Java heap).
+   */
+  @Override
+  public RangeTransfer transfer(ObjectInfo object, long start, long end) throws IOException {
+    ObjectInfo.checkRange(object, start, end);
+    RangeStream stream = new RangeStream(this, object, start, end);
+    return new RangeTransfer() {
+      @Override
+      public long deliverTo(RangeSink sink) throws IOException {
+        ByteBuffer buffer = sink.buffer();
+        long position = start;
+        while (position < end) {
+          buffer.clear();
+          int n = stream.read(buffer);
+          if (n < 0) {
+            break;
+          }
+          buffer.flip();
+          sink.write(buffer, position);
+          position += n;
+        }
+        return position - start;
+      }
+
+      @Override
+      public void close() {
+        stream.close();
+      }
+    };
   }
 
   /** The request headers of a range GET for {@code object}. */
