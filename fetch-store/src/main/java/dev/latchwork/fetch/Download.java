@@ -80,7 +80,9 @@ final class Download {
   private final PartFetcher fetcher;
   private final AtomicReference<IntervalSet> presentRanges =
       new AtomicReference<>(IntervalSet.EMPTY);
-  private final ConcurrentHashMap<Integer, BroadcastLatch> waitedParts = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Integer, ProgressNotifier> watermarks = new ConcurrentHashMap<>();
+  /** The last write of each written but not yet completed part, published by completePart. */
+  private final ConcurrentHashMap<Integer, Long> heldBack = new ConcurrentHashMap<>();
   private final ProgressNotifier bytesPresent = new ProgressNotifier();
   private final ShutdownGate publishing = new ShutdownGate(this::endProgress);
   private final AtomicInteger partsDone = new AtomicInteger();
@@ -113,7 +115,7 @@ final class Download {
     this.scheduler = new PartScheduler(partCount);
     this.fetcher = new PartFetcher(tracer, source, object, partSize, file, retryPolicy,
         TimeUnit.NANOSECONDS.convert(readTimeout), backoff, stopped, this::fail,
-        this::retrying);
+        this::retrying, this::written);
     if (executor != null) {
       this.executor = executor;
       this.ownedExecutor = null;
@@ -163,6 +165,16 @@ final class Download {
     return (int) (position / partSize);
   }
 
+  /** Returns the first byte of part {@code p}. */
+  long partStart(int p) {
+    return (long) p * partSize;
+  }
+
+  /** Returns the end (exclusive) of part {@code p}. */
+  long partEnd(int p) {
+    return Math.min(size, (long) p * partSize + partSize);
+  }
+
   /** Returns true if every byte of {@code [start, end)} is present. */
   boolean isPresent(long start, long end) {
     return presentRanges.get().contains(start, end);
@@ -181,25 +193,26 @@ final class Download {
   }
 
   /**
-   * Returns the latch to wait on for part {@code p}: it opens when the part is present and fails
+   * Returns the watermark to wait on for part {@code p}: the number of the part's bytes written,
+   * contiguously from its start, as they land. It completes when the part is present and fails
    * with the store's failure or close. Returns null if the part is present already.
    */
-  BroadcastLatch partLatch(int p) {
+  ProgressNotifier partWatermark(int p) {
     if (isPartPresent(p)) {
       return null;
     }
-    BroadcastLatch latch = waitedParts.computeIfAbsent(p, k -> new BroadcastLatch());
+    ProgressNotifier watermark = watermarks.computeIfAbsent(p, k -> new ProgressNotifier());
     if (isPartPresent(p)) {
-      // Completed between the two looks: its completer may have missed this latch.
-      latch.open();
-      waitedParts.remove(p, latch);
+      // Completed between the two looks: its completer may have missed this watermark.
+      watermark.tryComplete();
+      watermarks.remove(p, watermark);
       return null;
     }
     Throwable cause = stopCause.get();
     if (cause != null) {
-      latch.fail(cause); // the stopper may have scanned the map before this latch was in it
+      watermark.tryFail(cause); // the stopper may have scanned the map before it was in it
     }
-    return latch;
+    return watermark;
   }
 
   /** The number of present bytes; complete at the size, failed with the failure or close. */
@@ -283,20 +296,45 @@ final class Download {
     partsInFlight.decrementAndGet();
     partsDone.incrementAndGet();
     presentRanges.updateAndGet(s -> s.add(start, end));
-    BroadcastLatch latch = waitedParts.remove(p);
-    if (latch != null) {
-      latch.open();
+    ProgressNotifier watermark = watermarks.remove(p);
+    if (watermark != null) {
+      watermark.tryComplete();
     }
-    if (publishing.enter()) {
+    // The part's last write left its bytes for this add (see written), so bytesPresent reaches
+    // the size only after the counters above are final.
+    Long held = heldBack.remove(p);
+    publish(held == null ? 0 : held);
+    signalProgress();
+  }
+
+  /**
+   * PartFetcher's callback after every write: raises the part's watermark (waking the readers
+   * that wait inside the part) and counts the bytes as present, except those of the part's last
+   * write, which completePart publishes once the part's counters are final.
+   */
+  private void written(int p, long partBytes, long n) {
+    long start = (long) p * partSize;
+    long length = Math.min(size, start + partSize) - start;
+    ProgressNotifier watermark = watermarks.computeIfAbsent(p, k -> new ProgressNotifier());
+    watermark.tryAdvanceTo(partBytes);
+    if (partBytes < length) {
+      publish(n);
+      signalProgress();
+    } else {
+      heldBack.put(p, n);
+    }
+  }
+
+  private void publish(long n) {
+    if (n > 0 && publishing.enter()) {
       try {
-        if (bytesPresent.add(end - start) == size) {
+        if (bytesPresent.add(n) == size) {
           bytesPresent.complete();
         }
       } finally {
         publishing.exit();
       }
     }
-    signalProgress();
   }
 
   /** Fails the download for good: wakes every waiter with the cause, stops every fetch. */
@@ -318,8 +356,8 @@ final class Download {
     stopCause.compareAndSet(null, cause);
     Throwable first = stopCause.get();
     stopped.open();
-    for (BroadcastLatch latch : waitedParts.values()) {
-      latch.fail(first);
+    for (ProgressNotifier watermark : watermarks.values()) {
+      watermark.tryFail(first);
     }
     publishing.close();
     fetcher.abortInFlight();

@@ -1,6 +1,7 @@
 package dev.latchwork.fetch;
 
 import dev.latchwork.core.BroadcastLatch;
+import dev.latchwork.core.ProgressNotifier;
 import dev.latchwork.core.SignalFailedException;
 import dev.latchwork.core.Tracer;
 import java.io.Closeable;
@@ -219,7 +220,7 @@ public final class FetchStore implements Closeable {
     }
   }
 
-  /** Waits until the parts holding {@code [start, end)} are present. */
+  /** Waits until every byte of {@code [start, end)} is written (not the whole parts). */
   private void awaitRange(long start, long end, long timeoutNanos)
       throws IOException, InterruptedException, TimeoutException {
     int first = download.partOf(start);
@@ -230,22 +231,29 @@ public final class FetchStore implements Closeable {
     }
     long deadline = timeoutNanos < 0 ? 0 : System.nanoTime() + timeoutNanos;
     for (int p = first; p <= last; p++) {
-      BroadcastLatch part = download.partLatch(p);
+      ProgressNotifier part = download.partWatermark(p);
       if (part == null) {
         continue;
       }
+      // Bytes land in order from the part's start: wait only for those up to `end`. The
+      // watermark completes (below any target) only once the part is present.
+      long partStart = download.partStart(p);
+      long need = Math.min(end, download.partEnd(p)) - partStart;
       try {
         if (timeoutNanos < 0) {
-          part.await();
-        } else if (!part.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
-          throw new TimeoutException("bytes [" + start + ", " + end + ") of " + source
-              + " not present within " + Duration.ofNanos(timeoutNanos));
+          part.awaitAtLeast(need);
+        } else {
+          part.awaitAtLeast(need, deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
         }
       } catch (SignalFailedException e) {
         throw waitFailed("read at " + start, e.getCause());
+      } catch (TimeoutException e) {
+        throw new TimeoutException("bytes [" + start + ", " + end + ") of " + source
+            + " not present within " + Duration.ofNanos(timeoutNanos));
       }
     }
   }
+
 
   /**
    * Returns an input stream reading the object from {@code position} on. The stream waits for

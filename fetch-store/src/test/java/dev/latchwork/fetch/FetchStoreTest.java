@@ -285,7 +285,8 @@ class FetchStoreTest {
       futures.add(readers.submit(() -> {
         threads.add(Thread.currentThread());
         try {
-          store.read(ByteBuffer.allocate(10), pos);
+          // More than the 10 bytes each part gets before it stalls: the reader blocks.
+          store.read(ByteBuffer.allocate(100), pos);
           return null;
         } catch (Throwable e) {
           return e;

@@ -287,7 +287,8 @@ class HttpFetchStoreTest {
       stalled.get(60, TimeUnit.SECONDS);
       Future<Throwable> reader = readers.submit(() -> {
         try {
-          store.read(ByteBuffer.allocate(10), 0);
+          // More than the 1000 bytes sent before the stall: the reader blocks.
+          store.read(ByteBuffer.allocate(2000), 0);
           return null;
         } catch (Throwable e) {
           return e;
