@@ -46,7 +46,7 @@ final class PartFetcher {
    * Delivery: each attempt asks the source for a RangeTransfer and hands it a Sink that writes at
    * the resume point only and publishes each write at once (Written: the part's watermark and the
    * store's progress), so readers are served inside a part. Network sources fill the attempt's
-   * pooled direct buffer; file sources copy through it without entering the heap.
+   * pooled direct buffer; file sources are copied file to file by the kernel, in chunks.
    *
    * Read timeout: one StreamWatchdog per attempt, checked by the shared ReadTimer thread (not a
    * task per read): when the transfer brings no byte for the timeout it is closed, and expired()
@@ -57,6 +57,8 @@ final class PartFetcher {
   private static final Logger LOG = LoggerFactory.getLogger(FetchStore.class);
   /** Size of each pooled direct buffer: one per fetch in progress. */
   private static final int BUFFER = 1 << 20;
+  /** Bytes per kernel copy from a file source: the granularity at which they are published. */
+  private static final long FILE_CHUNK = 4 << 20;
 
   private final Tracer tracer;
   private final RangeSource source;
@@ -236,15 +238,23 @@ final class PartFetcher {
     @Override
     public void write(ByteBuffer src, long position) throws IOException {
       int n = src.remaining();
+      check(position, n);
+      if (n == 0) {
+        return;
+      }
+      file.write(src, position);
+      landed(position, n);
+    }
+
+    private void check(long position, long n) throws RangeSourceException {
       if (position != reached[0] || n > end - position) {
         throw new RangeSourceException(RangeSourceException.Kind.PERMANENT, source
             + " delivered [" + position + ", " + (position + n) + ") where [" + reached[0]
             + ", " + end + ") was expected");
       }
-      if (n == 0) {
-        return;
-      }
-      file.write(src, position);
+    }
+
+    private void landed(long position, long n) {
       reached[0] = position + n;
       watchdog.progress(n);
       onWritten.written(part, reached[0] - partStart, n);
@@ -253,18 +263,16 @@ final class PartFetcher {
     @Override
     public long transferFrom(FileChannel channel, long channelPosition, long count,
         long position) throws IOException {
-      // Positional reads into the pooled direct buffer and positional writes from it: the bytes
-      // never enter the Java heap, and every chunk is published as it lands.
+      // The kernel copies file to file in chunks; every chunk is published as it lands.
       long copied = 0;
       while (copied < count) {
-        buffer.clear();
-        buffer.limit((int) Math.min(buffer.capacity(), count - copied));
-        int n = channel.read(buffer, channelPosition + copied);
-        if (n < 0) {
-          break;
+        check(position + copied, Math.min(FILE_CHUNK, count - copied));
+        long n = file.transferFrom(channel, channelPosition + copied,
+            Math.min(FILE_CHUNK, count - copied), position + copied);
+        if (n <= 0) {
+          break; // the source file ended
         }
-        buffer.flip();
-        write(buffer, position + copied);
+        landed(position + copied, n);
         copied += n;
       }
       return copied;
