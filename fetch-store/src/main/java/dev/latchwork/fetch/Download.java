@@ -23,16 +23,16 @@ import org.slf4j.LoggerFactory;
  * The download engine of a {@link FetchStore}: owns the parts (which are present, which a reader
  * waits for, which to fetch next), the worker tasks and the executor they run on, the progress
  * counters and listener, and the download's failure. The store asks it whether bytes are present,
- * which latch to wait on for a part, and to stop.
+ * which watermark to wait on for a part, and to stop.
  *
  * <p>Memory consistency effects: the writes of a part's bytes to the temp file happen-before the
- * part's range is {@linkplain #isPresent present} and before its latch opens; the completion of
- * the last part happens-before {@link #bytesPresent()} reaches the size. Actions before {@link
- * #stop} or a failure happen-before every part latch and the progress notifier fail with its
- * cause.
+ * part's watermark covers them, and before its range is {@linkplain #isPresent present}; the
+ * completion of the last part happens-before {@link #bytesPresent()} reaches the size. Actions
+ * before {@link #stop} or a failure happen-before every part watermark and the progress notifier
+ * fail with its cause.
  *
  * <p>Memory grows with what is fetched and waited for, not with the part count: part flags are
- * {@link SparseBitSet sparse} and a part has a latch only while a reader waits for it.
+ * {@link SparseBitSet sparse} and a part has a watermark only while it is fetched or waited for.
  */
 final class Download {
   /*
@@ -45,23 +45,27 @@ final class Download {
    * Presence: presentRanges is an immutable IntervalSet replaced by CAS when a part completes; a
    * part is present once its range is in it. That is the only per-part record of completion.
    *
-   * Part latches, created on demand: a reader that must wait for part p gets the latch in
-   * waitedParts (creating it), then looks at presentRanges again. Completing p adds it to
-   * presentRanges first and then removes and opens the latch in waitedParts. So a latch that was in
-   * the map when the completer removed it is opened, and a reader that created or found its latch
-   * after that removal sees p present on its second look (and opens that latch itself, for any
-   * reader that found it too). Stopping is the same pattern: stopCause is written before the map
-   * is scanned and failed, and a reader reads stopCause after its latch is in the map, so one of
-   * the two fails the latch. No wake-up can be lost, and the map holds only latches of parts that
-   * someone waits for and that are not present.
+   * Part watermarks, created on demand by a waiting reader or the part's first write: a
+   * ProgressNotifier of the part's bytes written contiguously from its start (a retry resumes
+   * where the last write ended, so the value only grows). The fetcher raises it after every
+   * write, so a reader inside a part wakes as soon as its bytes land. A reader that must wait for
+   * part p gets the watermark in `watermarks` (creating it), then looks at presentRanges again.
+   * Completing p adds it to presentRanges first and then removes and completes the watermark. So
+   * a watermark that was in the map when the completer removed it is completed, and a reader that
+   * created or found its watermark after that removal sees p present on its second look (and
+   * completes it itself). Stopping is the same pattern: stopCause is written before the map is
+   * scanned and failed, and a reader reads stopCause after its watermark is in the map, so one of
+   * the two fails it. No wake-up can be lost.
    *
-   * Progress: bytesPresent counts present bytes and completes at the size; it fails with the stop
+   * Progress: bytesPresent counts written bytes as they land (written()), except each part's last
+   * write, which completePart adds after updating the part counters, so a snapshot that sees all
+   * bytes present also sees the final counts; it completes at the size and fails with the stop
    * cause. Adding to a failed notifier is an error, so completions enter the publishing gate
    * around their add and stop() closes it: the gate's ending action, which fails the notifier,
    * runs only once no add is in flight, and no add starts after the close.
    *
    * Cancellation: stop() opens stopped first and then has the fetcher close every registered
-   * source stream (PartFetcher explains why no fetch is missed). An owned executor is also shut
+   * source transfer (PartFetcher explains why no fetch is missed). An owned executor is also shut
    * down with interrupts, and the tasks it never started are run on the stopping thread: workers
    * return at once (stopped is open) and a queued listener delivery still delivers the final
    * progress.

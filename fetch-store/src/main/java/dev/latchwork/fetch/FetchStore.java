@@ -43,9 +43,10 @@ import java.util.function.Consumer;
  * and {@link #newChannel()} are stream and channel views.
  *
  * <h2>Memory consistency effects</h2>
- * The fetch thread's writes of a part's bytes to the temp file happen-before every {@code read}
- * that returns any of those bytes (the part's latch is opened, and the present-range set
- * published, after the last write). Completion of the last part happens-before {@link
+ * The fetch thread's writes of bytes to the temp file happen-before every {@code read} that
+ * returns any of them (the part's written watermark is raised after each write, and the
+ * present-range set published after the part's last write); a read waits only for its own bytes,
+ * not for the rest of their part. Completion of the last part happens-before {@link
  * #awaitComplete()} returns. Actions of a thread before {@link #close()} (or before the failure of
  * a fetch) happen-before every operation that throws {@link ClosedStoreException} (or the failure)
  * because of it. Reads in progress when the store closes happen-before the temp file is deleted.
@@ -93,7 +94,8 @@ public final class FetchStore implements Closeable {
    * Implementation notes.
    *
    * Three objects do the work. FetchStore is the API and the read path: a read checks the present
-   * ranges, waits for the latches of the parts it lacks (demanding them first, in reverse, so that
+   * ranges, waits on the written watermarks of the parts it lacks until they cover its bytes
+   * (demanding the parts first, in reverse, so that
    * its first part ends up at the front of the fetch order), then reads the temp file. Download is
    * the engine: parts, workers, counters, the failure and the listener (see its notes for why no
    * wake-up can be lost). TempFile is the file: every read and write enters its gate, and it ends
