@@ -319,14 +319,14 @@ final class Download {
   private void written(int p, long partBytes, long n) {
     long start = (long) p * partSize;
     long length = Math.min(size, start + partSize) - start;
-    ProgressNotifier watermark = watermarks.computeIfAbsent(p, k -> new ProgressNotifier());
-    watermark.tryAdvanceTo(partBytes);
+    // Count first, then wake: a reader served by the watermark sees its bytes in the progress.
     if (partBytes < length) {
       publish(n);
       signalProgress();
     } else {
       heldBack.put(p, n);
     }
+    watermarks.computeIfAbsent(p, k -> new ProgressNotifier()).tryAdvanceTo(partBytes);
   }
 
   private void publish(long n) {
