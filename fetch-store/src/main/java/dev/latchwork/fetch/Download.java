@@ -28,16 +28,16 @@ import org.slf4j.LoggerFactory;
  * The download engine of a {@link FetchStore}: owns the parts (which are present, which a reader
  * waits for, which to fetch next), the worker tasks and the executor they run on, the progress
  * counters and listener, and the download's failure. The store asks it whether bytes are present,
- * which latch to wait on for a part, whether it is usable, and to stop.
+ * which watermark to wait on for a part, and to stop.
  *
  * <p>Memory consistency effects: the writes of a part's bytes to the temp file happen-before the
- * part's range is {@linkplain #isPresent present} and before its latch opens; the completion of
- * the last part happens-before {@link #bytesPresent()} reaches the size. Actions before {@link
- * #stop} or a failure happen-before every part latch and the progress notifier fail with its
- * cause.
+ * part's watermark covers them, and before its range is {@linkplain #isPresent present}; the
+ * completion of the last part happens-before {@link #bytesPresent()} reaches the size. Actions
+ * before {@link #stop} or a failure happen-before every part watermark and the progress notifier
+ * fail with its cause.
  *
  * <p>Memory grows with what is fetched and waited for, not with the part count: part flags are
- * {@link SparseBitSet sparse} and a part has a latch only while a reader waits for it.
+ * {@link SparseBitSet sparse} and a part has a watermark only while it is fetched or waited for.
  */
 final class Download {
   /*
@@ -50,22 +50,27 @@ final class Download {
    * Presence: presentRanges is an immutable IntervalSet replaced by CAS when a part completes; a
    * part is present once its range is in it. That is the only per-part record of completion.
    *
-   * Part latches, created on demand: a reader that must wait for part p gets the latch in
-   * waitedParts (creating it), then looks at presentRanges again. Completing p adds it to
-   * presentRanges first and then removes and opens the latch in waitedParts. So a latch that was in
-   * the map when the completer removed it is opened, and a reader that created or found its latch
-   * after that removal sees p present on its second look (and opens that latch itself, for any
-   * reader that found it too). Stopping is the same pattern: stopCause is written before the map
-   * is scanned and failed, and a reader reads stopCause after its latch is in the map, so one of
-   * the two fails the latch. No wake-up can be lost, and the map holds only latches of parts that
-   * someone waits for and that are not present.
+   * Part watermarks, created on demand by a waiting reader or the part's first write: a
+   * ProgressNotifier of the part's bytes written contiguously from its start (a retry resumes
+   * where the last write ended, so the value only grows). The fetcher raises it after every
+   * write, so a reader inside a part wakes as soon as its bytes land. A reader that must wait for
+   * part p gets the watermark in `watermarks` (creating it), then looks at presentRanges again.
+   * Completing p adds it to presentRanges first and then removes and completes the watermark. So
+   * a watermark that was in the map when the completer removed it is completed, and a reader that
+   * created or found its watermark after that removal sees p present on its second look (and
+   * completes it itself). Stopping is the same pattern: stopCause is written before the map is
+   * scanned and failed, and a reader reads stopCause after its watermark is in the map, so one of
+   * the two fails it. No wake-up can be lost.
    *
-   * Progress: bytesPresent counts present bytes and completes at the size; it fails with the stop
-   * cause. A completion racing a stop may find it failed: tryAdd says so instead of throwing, and
-   * the completion publishes nothing more (nobody can wait for it any more).
+   * Progress: bytesPresent counts written bytes as they land (written()), except each part's last
+   * write, which completePart adds after updating the part counters, so a snapshot that sees all
+   * bytes present also sees the final counts; it completes at the size and fails with the stop
+   * cause. Adding to a failed notifier is an error, so completions enter the publishing gate
+   * around their add and stop() closes it: the gate's ending action, which fails the notifier,
+   * runs only once no add is in flight, and no add starts after the close.
    *
    * Cancellation: stop() opens stopped first and then has the fetcher close every registered
-   * source stream (PartFetcher explains why no fetch is missed). An owned executor is also shut
+   * source transfer (PartFetcher explains why no fetch is missed). An owned executor is also shut
    * down with interrupts, and the tasks it never started are run on the stopping thread: workers
    * return at once (stopped is open) and a queued listener delivery still delivers the final
    * progress.
@@ -84,7 +89,9 @@ final class Download {
   private final PartFetcher fetcher;
   private final AtomicReference<IntervalSet> presentRanges =
       new AtomicReference<>(IntervalSet.EMPTY);
-  private final ConcurrentHashMap<Integer, BroadcastLatch> waitedParts = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Integer, ProgressNotifier> watermarks = new ConcurrentHashMap<>();
+  /** The last write of each written but not yet completed part, published by completePart. */
+  private final ConcurrentHashMap<Integer, Long> heldBack = new ConcurrentHashMap<>();
   private final ProgressNotifier bytesPresent = new ProgressNotifier();
   private final AtomicInteger partsDone = new AtomicInteger();
   private final AtomicInteger partsInFlight = new AtomicInteger();
@@ -111,7 +118,7 @@ final class Download {
     this.scheduler = new PartScheduler(partCount);
     this.fetcher = new PartFetcher(tracer, source, object, partSize, file, settings.retryPolicy(),
         TimeUnit.NANOSECONDS.convert(settings.readTimeout()), settings.backoff(), stopped,
-        this::fail, this::retrying);
+        this::fail, this::retrying, this::written);
     if (settings.executor() != null) {
       this.executor = settings.executor();
       this.ownedExecutor = null;
@@ -186,6 +193,16 @@ final class Download {
     return (int) (position / partSize);
   }
 
+  /** Returns the first byte of part {@code p}. */
+  long partStart(int p) {
+    return (long) p * partSize;
+  }
+
+  /** Returns the end (exclusive) of part {@code p}. */
+  long partEnd(int p) {
+    return Math.min(size, (long) p * partSize + partSize);
+  }
+
   /** Returns true if every byte of {@code [start, end)} is present. */
   boolean isPresent(long start, long end) {
     return presentRanges.get().contains(start, end);
@@ -204,25 +221,26 @@ final class Download {
   }
 
   /**
-   * Returns the latch to wait on for part {@code p}: it opens when the part is present and fails
+   * Returns the watermark to wait on for part {@code p}: the number of the part's bytes written,
+   * contiguously from its start, as they land. It completes when the part is present and fails
    * with the store's failure or close. Returns null if the part is present already.
    */
-  BroadcastLatch partLatch(int p) {
+  ProgressNotifier partWatermark(int p) {
     if (isPartPresent(p)) {
       return null;
     }
-    BroadcastLatch latch = waitedParts.computeIfAbsent(p, k -> new BroadcastLatch());
+    ProgressNotifier watermark = watermarks.computeIfAbsent(p, k -> new ProgressNotifier());
     if (isPartPresent(p)) {
-      // Completed between the two looks: its completer may have missed this latch.
-      latch.open();
-      waitedParts.remove(p, latch);
+      // Completed between the two looks: its completer may have missed this watermark.
+      watermark.tryComplete();
+      watermarks.remove(p, watermark);
       return null;
     }
     Throwable cause = stopCause.get();
     if (cause != null) {
-      latch.fail(cause); // the stopper may have scanned the map before this latch was in it
+      watermark.tryFail(cause); // the stopper may have scanned the map before it was in it
     }
-    return latch;
+    return watermark;
   }
 
   /** The number of present bytes, read-only; complete at the size, failed by a failure or close. */
@@ -368,14 +386,39 @@ final class Download {
     partsInFlight.decrementAndGet();
     partsDone.incrementAndGet();
     presentRanges.updateAndGet(s -> s.add(start, end));
-    BroadcastLatch latch = waitedParts.remove(p);
-    if (latch != null) {
-      latch.open();
+    ProgressNotifier watermark = watermarks.remove(p);
+    if (watermark != null) {
+      watermark.tryComplete();
     }
-    if (bytesPresent.tryAdd(end - start) == size) {
+    // The part's last write left its bytes for this add (see written), so bytesPresent reaches
+    // the size only after the counters above are final.
+    Long held = heldBack.remove(p);
+    publish(held == null ? 0 : held);
+    signalProgress();
+  }
+
+  /**
+   * PartFetcher's callback after every write: raises the part's watermark (waking the readers
+   * that wait inside the part) and counts the bytes as present, except those of the part's last
+   * write, which completePart publishes once the part's counters are final.
+   */
+  private void written(int p, long partBytes, long n) {
+    long start = (long) p * partSize;
+    long length = Math.min(size, start + partSize) - start;
+    // Count first, then wake: a reader served by the watermark sees its bytes in the progress.
+    if (partBytes < length) {
+      publish(n);
+      signalProgress();
+    } else {
+      heldBack.put(p, n);
+    }
+    watermarks.computeIfAbsent(p, k -> new ProgressNotifier()).tryAdvanceTo(partBytes);
+  }
+
+  private void publish(long n) {
+    if (n > 0 && bytesPresent.tryAdd(n) == size) {
       bytesPresent.tryComplete();
     }
-    signalProgress();
   }
 
   /** Fails the download for good: wakes every waiter with the cause, stops every fetch. */
@@ -397,8 +440,8 @@ final class Download {
     stopCause.compareAndSet(null, cause);
     Throwable first = stopCause.get();
     stopped.open();
-    for (BroadcastLatch latch : waitedParts.values()) {
-      latch.fail(first);
+    for (ProgressNotifier watermark : watermarks.values()) {
+      watermark.tryFail(first);
     }
     bytesPresent.tryFail(first);
     fetcher.abortInFlight();

@@ -1,6 +1,7 @@
 package dev.latchwork.fetch;
 
 import dev.latchwork.core.BroadcastLatch;
+import dev.latchwork.core.ProgressNotifier;
 import dev.latchwork.core.ProgressView;
 import dev.latchwork.core.SignalFailedException;
 import dev.latchwork.core.Tracer;
@@ -41,12 +42,13 @@ import java.util.function.Consumer;
  * are stream and channel views.
  *
  * <h2>Memory consistency effects</h2>
- * The fetch thread's writes of a part's bytes happen-before every {@code read} that returns any of
- * them. Completion of the last part happens-before {@link #awaitComplete()} (or a wait on {@link
- * #bytesPresent()} for the size) returns. Actions of a thread before {@link #close()} (or before
- * the failure of a fetch) happen-before every operation that throws {@link ClosedStoreException}
- * (or the failure) because of it. Reads in progress at the close happen-before the temp file is
- * deleted or moved.
+ * The fetch thread's writes of bytes to the temp file happen-before every {@code read} that
+ * returns any of them (the part's written watermark is raised after each write, and the
+ * present-range set published after the part's last write); a read waits only for its own bytes,
+ * not for the rest of their part. Completion of the last part happens-before {@link
+ * #awaitComplete()} returns. Actions of a thread before {@link #close()} (or before the failure of
+ * a fetch) happen-before every operation that throws {@link ClosedStoreException} (or the failure)
+ * because of it. Reads in progress when the store closes happen-before the temp file is deleted or moved.
  *
  * <h2>Progress</h2>
  * A read that finds its bytes present takes no lock and does not wait; a read that waits is woken
@@ -82,12 +84,18 @@ import java.util.function.Consumer;
  */
 public final class FetchStore implements Closeable {
   /*
-   * Implementation notes. FetchStore is the API and the read path: a read checks the present
-   * ranges, waits for the latches of the parts it lacks (demanded first, in reverse, so that its
-   * first part ends up at the front of the fetch order), then reads the temp file. Download is the
-   * engine (its notes say why no wake-up can be lost); TempFile is the file, ended exactly once
-   * (deleted by the last one out, or moved by moveTo's own thread). close() and moveTo() race to
-   * claim the file; the winner closes the download.
+   * Implementation notes.
+   *
+   * Three objects do the work. FetchStore is the API and the read path: a read checks the present
+   * ranges, waits on the written watermarks of the parts it lacks until they cover its bytes
+   * (demanding the parts first, in reverse, so that
+   * its first part ends up at the front of the fetch order), then reads the temp file. Download is
+   * the engine: parts, workers, counters, the failure and the listener (see its notes for why no
+   * wake-up can be lost). TempFile is the file: every read and write enters its gate, and it ends
+   * exactly once, deleted by the last one out or moved by moveTo's own thread.
+   *
+   * close() and moveTo() race to claim the temp file (TempFile.close / closeForMove); the winner
+   * closes the download, so nothing fetches or waits afterwards.
    */
 
   /** Default part size: 8 MiB. */
@@ -186,7 +194,7 @@ public final class FetchStore implements Closeable {
     }
   }
 
-  /** Waits until the parts holding {@code [start, end)} are present. */
+  /** Waits until every byte of {@code [start, end)} is written (not the whole parts). */
   private void awaitRange(long start, long end, long timeoutNanos)
       throws IOException, InterruptedException, TimeoutException {
     int first = download.partOf(start);
@@ -197,17 +205,25 @@ public final class FetchStore implements Closeable {
     }
     long deadline = timeoutNanos < 0 ? 0 : System.nanoTime() + timeoutNanos;
     for (int p = first; p <= last; p++) {
-      BroadcastLatch part = download.partLatch(p); // null: present already
+      ProgressNotifier part = download.partWatermark(p);
+      if (part == null) {
+        continue;
+      }
+      // Bytes land in order from the part's start: wait only for those up to `end`. The
+      // watermark completes (below any target) only once the part is present.
+      long partStart = download.partStart(p);
+      long need = Math.min(end, download.partEnd(p)) - partStart;
       try {
-        if (part != null && timeoutNanos < 0) {
-          part.await();
-        } else if (part != null
-            && !part.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
-          throw new TimeoutException("bytes [" + start + ", " + end + ") of "
-              + download.source() + " not present within " + Duration.ofNanos(timeoutNanos));
+        if (timeoutNanos < 0) {
+          part.awaitAtLeast(need);
+        } else {
+          part.awaitAtLeast(need, deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
         }
       } catch (SignalFailedException e) {
         throw download.failedWaiting("read at " + start, e.getCause());
+      } catch (TimeoutException e) {
+        throw new TimeoutException("bytes [" + start + ", " + end + ") of " + download.source()
+            + " not present within " + Duration.ofNanos(timeoutNanos));
       }
     }
   }

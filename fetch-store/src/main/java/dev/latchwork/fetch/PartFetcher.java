@@ -3,15 +3,13 @@ package dev.latchwork.fetch;
 import dev.latchwork.core.BroadcastLatch;
 import dev.latchwork.core.Tracer;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,18 +38,27 @@ final class PartFetcher {
    * attempt, so that the retry asks the source only for the rest. A write to a closed temp file
    * throws ClosedStoreException, which no retry touches.
    *
-   * Cancellation: a fetch registers its stream in inFlight and re-checks the stop flag after
+   * Cancellation: a fetch registers its transfer in inFlight and re-checks the stop flag after
    * registering, so the closer (which opens stopped first and then calls abortInFlight, closing
    * every registered stream) either sees the stream or the fetch sees the flag. Backoffs wait on
    * stopped, so a close cuts them short.
    *
-   * Read timeout: every source read arms an alarm on the shared ReadTimer that closes the stream;
-   * the flag timedOut tells a read that failed (or ended) because of the alarm from a genuine end
-   * or failure, and turns it into a transient RangeSourceException, so the part is retried.
+   * Delivery: each attempt asks the source for a RangeTransfer and hands it a Sink that writes at
+   * the resume point only and publishes each write at once (Written: the part's watermark and the
+   * store's progress), so readers are served inside a part. Network sources fill the attempt's
+   * pooled direct buffer; file sources are copied file to file by the kernel, in chunks.
+   *
+   * Read timeout: one StreamWatchdog per attempt, checked by the shared ReadTimer thread (not a
+   * task per read): when the transfer brings no byte for the timeout it is closed, and expired()
+   * turns the resulting failure or early end into a transient RangeSourceException, so the part
+   * is retried.
    */
 
   private static final Logger LOG = LoggerFactory.getLogger(FetchStore.class);
-  private static final int COPY_BUFFER = 64 << 10;
+  /** Size of each pooled direct buffer: one per fetch in progress. */
+  private static final int BUFFER = 1 << 20;
+  /** Bytes per kernel copy from a file source: the granularity at which they are published. */
+  private static final long FILE_CHUNK = 4 << 20;
 
   private final Tracer tracer;
   private final RangeSource source;
@@ -60,22 +67,39 @@ final class PartFetcher {
   private final long partSize;
   private final TempFile file;
   private final RetryPolicy retryPolicy;
-  private final long readTimeoutNanos;
+  private final StreamWatchdog.Limits limits;
+  private final Written onWritten;
   private final RetryPolicy.Backoff backoff;
   private final BroadcastLatch stopped;
   private final Consumer<Throwable> onFailure;
   private final Runnable onRetry;
-  private final Set<InputStream> inFlight = ConcurrentHashMap.newKeySet();
+  private final Set<RangeTransfer> inFlight = ConcurrentHashMap.newKeySet();
+  private final ConcurrentLinkedQueue<ByteBuffer> buffers = new ConcurrentLinkedQueue<>();
+
+  /** Told about every write, after the bytes are in the temp file. */
+  @FunctionalInterface
+  interface Written {
+    /**
+     * Publishes one write.
+     *
+     * @param part the part
+     * @param partBytes the part's bytes now written, contiguously from its start
+     * @param n the bytes this write added
+     */
+    void written(int part, long partBytes, long n);
+  }
 
   /**
    * @param readTimeoutNanos the read timeout; {@code <= 0} waits forever
    * @param stopped opens when fetching must stop (the store closed or failed)
    * @param onFailure fails the store for good with its argument
    * @param onRetry called before each backoff, to count the retry
+   * @param onWritten called after every write
    */
   PartFetcher(Tracer tracer, RangeSource source, RangeSource.ObjectInfo object, long partSize,
       TempFile file, RetryPolicy retryPolicy, long readTimeoutNanos, RetryPolicy.Backoff backoff,
-      BroadcastLatch stopped, Consumer<Throwable> onFailure, Runnable onRetry) {
+      BroadcastLatch stopped, Consumer<Throwable> onFailure, Runnable onRetry,
+      Written onWritten) {
     this.tracer = tracer;
     this.source = source;
     this.object = object;
@@ -83,7 +107,8 @@ final class PartFetcher {
     this.partSize = partSize;
     this.file = file;
     this.retryPolicy = retryPolicy;
-    this.readTimeoutNanos = readTimeoutNanos;
+    this.limits = new StreamWatchdog.Limits(Math.max(0, readTimeoutNanos), 0, 0);
+    this.onWritten = onWritten;
     this.backoff = backoff;
     this.stopped = stopped;
     this.onFailure = onFailure;
@@ -96,9 +121,8 @@ final class PartFetcher {
     long end = Math.min(size, start + partSize);
     try (Tracer.Span span = tracer.enter("fetchPart", "part", p, "start", start).failUnlessOk()) {
       long[] reached = {start};
-      byte[] buffer = new byte[(int) Math.min(COPY_BUFFER, end - start)];
       try {
-        retryPolicy.call(() -> copy(start, end, buffer, reached), backoff, stopped,
+        retryPolicy.call(() -> copy(p, start, end, reached), backoff, stopped,
             (attempt, failure, delay) -> retrying(p, attempt, reached[0], failure, delay));
         span.ok();
         return true;
@@ -127,87 +151,137 @@ final class PartFetcher {
     }
   }
 
-  /** Closes every source stream being read, waking its fetch; call after opening stopped. */
+  /** Closes every source transfer in progress, waking its fetch; call after opening stopped. */
   void abortInFlight() {
-    for (InputStream in : inFlight) {
-      closeQuietly(in);
+    for (RangeTransfer t : inFlight) {
+      closeQuietly(t);
     }
   }
 
   /**
-   * Copies {@code [reached[0], end)} from a new stream of the source into the temp file, advancing
-   * {@code reached[0]} after every write. A temp-file write failure is a TempFileException, a
-   * closed store's a ClosedStoreException, anything else the source's.
+   * Delivers {@code [reached[0], end)} from a new transfer of the source into the temp file,
+   * advancing {@code reached[0]} after every write. A temp-file write failure is a
+   * TempFileException, a closed store's a ClosedStoreException, anything else the source's.
    */
-  private Void copy(long partStart, long end, byte[] buffer, long[] reached) throws IOException {
+  private Void copy(int p, long partStart, long end, long[] reached) throws IOException {
     long from = reached[0];
-    InputStream in = source.open(object, from, end);
-    inFlight.add(in);
-    try {
+    RangeTransfer transfer = source.transfer(object, from, end);
+    inFlight.add(transfer);
+    ByteBuffer buffer = buffers.poll();
+    if (buffer == null) {
+      buffer = ByteBuffer.allocateDirect(BUFFER);
+    }
+    try (StreamWatchdog watchdog = StreamWatchdog.start(limits, () -> closeQuietly(transfer))) {
       if (isStopped()) {
         throw new ClosedStoreException("fetch aborted: store closed");
       }
-      AtomicBoolean timedOut = new AtomicBoolean();
-      while (reached[0] < end) {
-        long pos = reached[0];
-        int n = readWithTimeout(in, buffer, (int) Math.min(buffer.length, end - pos), timedOut,
-            pos);
-        if (n < 0) {
-          throw new RangeSourceException(RangeSourceException.Kind.TRANSIENT,
-              "short body: " + source + " ended the range [" + from + ", " + end + ") after "
-                  + (pos - from) + " bytes (part starts at " + partStart + ")");
+      Sink sink = new Sink(p, partStart, end, reached, buffer, watchdog);
+      try {
+        transfer.deliverTo(sink);
+      } catch (IOException e) {
+        if (watchdog.expired() && !isStopped()) {
+          throw timedOut(watchdog.reason(), reached[0], e);
         }
-        file.write(ByteBuffer.wrap(buffer, 0, n), pos);
-        reached[0] = pos + n;
+        throw e;
+      }
+      if (reached[0] < end) {
+        if (watchdog.expired() && !isStopped()) {
+          throw timedOut(watchdog.reason(), reached[0], null);
+        }
+        throw new RangeSourceException(RangeSourceException.Kind.TRANSIENT,
+            "short body: " + source + " ended the range [" + from + ", " + end + ") after "
+                + (reached[0] - from) + " bytes (part starts at " + partStart + ")");
       }
       return null;
     } finally {
-      inFlight.remove(in);
-      closeQuietly(in);
+      inFlight.remove(transfer);
+      closeQuietly(transfer);
+      buffer.clear();
+      buffers.offer(buffer);
+    }
+  }
+
+  private RangeSourceException timedOut(String reason, long position, IOException cause) {
+    return new RangeSourceException(RangeSourceException.Kind.TRANSIENT,
+        source + ": " + reason + " at byte " + position + ": stream aborted", cause);
+  }
+
+  private void closeQuietly(RangeTransfer transfer) {
+    try {
+      transfer.close();
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("[FetchStore #{}] closing a source transfer failed", tracer.instance(), e);
     }
   }
 
   /**
-   * One read of a source stream, aborted (the stream closed from the timer thread) if it brings no
-   * byte within the read timeout; an aborted read is a transient failure, so the part is retried
-   * from the bytes already written.
+   * The sink of one attempt: writes at the resume point only, then publishes the bytes (the
+   * part's watermark, the store's progress) and feeds the watchdog.
    */
-  private int readWithTimeout(InputStream in, byte[] buffer, int len, AtomicBoolean timedOut,
-      long position) throws IOException {
-    if (readTimeoutNanos <= 0) {
-      return in.read(buffer, 0, len);
-    }
-    ScheduledFuture<?> alarm = ReadTimer.INSTANCE.schedule(() -> {
-      timedOut.set(true);
-      closeQuietly(in);
-    }, readTimeoutNanos, TimeUnit.NANOSECONDS);
-    try {
-      int n = in.read(buffer, 0, len);
-      if (n < 0 && timedOut.get()) {
-        throw readTimedOut(position, null);
-      }
-      return n;
-    } catch (IOException e) {
-      if (timedOut.get() && !isStopped()) {
-        throw readTimedOut(position, e);
-      }
-      throw e;
-    } finally {
-      alarm.cancel(false);
-    }
-  }
+  private final class Sink implements RangeSink {
+    private final int part;
+    private final long partStart;
+    private final long end;
+    private final long[] reached;
+    private final ByteBuffer buffer;
+    private final StreamWatchdog watchdog;
 
-  private RangeSourceException readTimedOut(long position, IOException cause) {
-    return new RangeSourceException(RangeSourceException.Kind.TRANSIENT,
-        "no data from " + source + " for " + Duration.ofNanos(readTimeoutNanos) + " at byte "
-            + position + ": stream aborted", cause);
-  }
+    Sink(int part, long partStart, long end, long[] reached, ByteBuffer buffer,
+        StreamWatchdog watchdog) {
+      this.part = part;
+      this.partStart = partStart;
+      this.end = end;
+      this.reached = reached;
+      this.buffer = buffer;
+      this.watchdog = watchdog;
+    }
 
-  private void closeQuietly(InputStream in) {
-    try {
-      in.close();
-    } catch (IOException | RuntimeException e) {
-      LOG.debug("[FetchStore #{}] closing a source stream failed", tracer.instance(), e);
+    @Override
+    public void write(ByteBuffer src, long position) throws IOException {
+      int n = src.remaining();
+      check(position, n);
+      if (n == 0) {
+        return;
+      }
+      file.write(src, position);
+      landed(position, n);
+    }
+
+    private void check(long position, long n) throws RangeSourceException {
+      if (position != reached[0] || n > end - position) {
+        throw new RangeSourceException(RangeSourceException.Kind.PERMANENT, source
+            + " delivered [" + position + ", " + (position + n) + ") where [" + reached[0]
+            + ", " + end + ") was expected");
+      }
+    }
+
+    private void landed(long position, long n) {
+      reached[0] = position + n;
+      watchdog.progress(n);
+      onWritten.written(part, reached[0] - partStart, n);
+    }
+
+    @Override
+    public long transferFrom(FileChannel channel, long channelPosition, long count,
+        long position) throws IOException {
+      // The kernel copies file to file in chunks; every chunk is published as it lands.
+      long copied = 0;
+      while (copied < count) {
+        check(position + copied, Math.min(FILE_CHUNK, count - copied));
+        long n = file.transferFrom(channel, channelPosition + copied,
+            Math.min(FILE_CHUNK, count - copied), position + copied);
+        if (n <= 0) {
+          break; // the source file ended
+        }
+        landed(position + copied, n);
+        copied += n;
+      }
+      return copied;
+    }
+
+    @Override
+    public ByteBuffer buffer() {
+      return buffer.clear();
     }
   }
 

@@ -50,6 +50,30 @@ public final class PathRangeSource implements RangeSource {
 
   @Override
   public InputStream open(ObjectInfo object, long start, long end) throws IOException {
+    return new RangeStream(openChecked(object, start, end), start, end);
+  }
+
+  /**
+   * Delivers the range with the sink's file-to-file copy ({@code FileChannel.transferFrom}): the
+   * bytes never pass through the Java heap.
+   */
+  @Override
+  public RangeTransfer transfer(ObjectInfo object, long start, long end) throws IOException {
+    FileChannel channel = openChecked(object, start, end);
+    return new RangeTransfer() {
+      @Override
+      public long deliverTo(RangeSink sink) throws IOException {
+        return sink.transferFrom(channel, start, end - start, start);
+      }
+
+      @Override
+      public void close() throws IOException {
+        channel.close();
+      }
+    };
+  }
+
+  private FileChannel openChecked(ObjectInfo object, long start, long end) throws IOException {
     ObjectInfo.checkRange(object, start, end);
     FileChannel channel = FileChannel.open(path, StandardOpenOption.READ);
     try {
@@ -61,7 +85,7 @@ public final class PathRangeSource implements RangeSource {
             RangeSourceException.Kind.VERSION_CHANGED,
             path + " changed: described as " + object + ", now " + now.size() + " bytes, " + tag);
       }
-      return new RangeStream(channel, start, end);
+      return channel;
     } catch (IOException | RuntimeException e) {
       channel.close();
       throw e;

@@ -21,8 +21,11 @@ import java.util.Objects;
  * timeout, early end of stream) is treated as transient and retried by the store according to its
  * {@link RetryPolicy}, resuming from the bytes already received.
  *
+ * <p>Delivery: a store fetches through {@link #transfer}, whose default adapts {@link #open}; a
+ * source overrides {@code transfer} to deliver without a copy (see {@link RangeSink}).
+ *
  * <p>Cancellation: the store aborts a fetch in flight by closing the stream returned by {@code
- * open} from another thread. Implementations must make a read blocked in that stream return
+ * open} (or the {@link RangeTransfer}) from another thread. Implementations must make a read blocked in that stream return
  * promptly (with {@code -1} or an {@code IOException}) when the stream is closed, as sockets,
  * {@code FileChannel} streams and {@code java.net.http} body streams do. {@code open} itself should
  * return without waiting for the remote side (send the request, wait for the answer on the first
@@ -57,6 +60,26 @@ public interface RangeSource {
    * @throws IOException on any other failure, treated as transient
    */
   InputStream open(ObjectInfo object, long start, long end) throws IOException;
+
+  /**
+   * Prepares the bytes {@code [start, end)} of the version {@code object} describes for delivery
+   * into a store's {@link RangeSink}; the store calls this rather than {@link #open}. Like {@code
+   * open}, it should not wait for the remote side: {@link RangeTransfer#deliverTo} does.
+   *
+   * <p>The default delivers the stream of {@link #open} through a heap buffer, so a source written
+   * against {@code InputStream} needs nothing more; a source that can fill direct buffers or
+   * copy file to file in the kernel overrides it.
+   *
+   * @param object the description returned by {@link #describe()}
+   * @param start first byte, inclusive, {@code 0 <= start < end}
+   * @param end last byte, exclusive, {@code end <= object.size()}
+   * @return the transfer, not yet started
+   * @throws RangeSourceException if the source refuses the range
+   * @throws IOException on any other failure, treated as transient
+   */
+  default RangeTransfer transfer(ObjectInfo object, long start, long end) throws IOException {
+    return new StreamTransfer(open(object, start, end), start, end);
+  }
 
   /**
    * What {@link #describe()} learned about an object.

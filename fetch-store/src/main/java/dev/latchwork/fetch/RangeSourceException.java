@@ -1,7 +1,9 @@
 package dev.latchwork.fetch;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A failure of a {@link RangeSource} that says whether retrying can help.
@@ -28,6 +30,7 @@ public final class RangeSourceException extends IOException {
 
   /** Whether retrying can help; never null. */
   private final Kind kind;
+  private final Duration retryAfter;
 
   /**
    * Creates an exception.
@@ -47,13 +50,42 @@ public final class RangeSourceException extends IOException {
    * @param cause the underlying failure, or {@code null}
    */
   public RangeSourceException(Kind kind, String message, Throwable cause) {
+    this(kind, message, cause, null);
+  }
+
+  /**
+   * Creates an exception carrying the server's hint of when to retry (an HTTP {@code
+   * Retry-After}).
+   *
+   * @param kind whether retrying can help
+   * @param message what failed; must not contain credentials
+   * @param cause the underlying failure, or {@code null}
+   * @param retryAfter how long the server asked the client to wait, or {@code null} for no hint
+   * @throws IllegalArgumentException if {@code retryAfter} is negative
+   */
+  public RangeSourceException(Kind kind, String message, Throwable cause, Duration retryAfter) {
     super(message, cause);
     this.kind = Objects.requireNonNull(kind, "kind");
+    if (retryAfter != null && retryAfter.isNegative()) {
+      throw new IllegalArgumentException("retryAfter must not be negative: " + retryAfter);
+    }
+    this.retryAfter = retryAfter;
   }
 
   /** {@return whether retrying can help, and why not} */
   public Kind kind() {
     return kind;
+  }
+
+  /**
+   * Returns how long the server asked the client to wait before retrying ({@code Retry-After} on
+   * a {@code 429} or {@code 503}), if it said; a store waits at least that long, capped by its
+   * policy's maximum backoff.
+   *
+   * @return the server's hint, or empty
+   */
+  public Optional<Duration> retryAfter() {
+    return Optional.ofNullable(retryAfter);
   }
 
   /** {@return true for {@link Kind#TRANSIENT}} */

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -20,6 +21,11 @@ final class Redaction {
   static final String QUERY_MARK = "?<redacted>";
 
   private static final Pattern PARAMETER_SEPARATOR = Pattern.compile("[&;]");
+  /** A run of URI characters containing a query: everything from the '?' on is a secret. */
+  private static final Pattern QUERY_IN_TEXT = Pattern.compile("\\?[^\\s'\"<>()\\[\\]{}]*");
+  /** The user info of anything shaped {@code scheme://user@host}. */
+  private static final Pattern USER_INFO_IN_TEXT =
+      Pattern.compile("(?<=//)[^/\\s'\"<>@?#]*@");
 
   private Redaction() {}
 
@@ -70,7 +76,7 @@ final class Redaction {
     return clean;
   }
 
-  /** Removes the secrets of {@code uri} from {@code text}. */
+  /** Removes the secrets of {@code uri}, and every URI-shaped query and user info, from text. */
   static String clean(String text, URI uri) {
     if (text == null) {
       return null;
@@ -79,7 +85,21 @@ final class Redaction {
     for (String secret : secrets(uri)) {
       result = result.replace(secret, "<redacted>");
     }
-    return result;
+    return scrubText(result);
+  }
+
+  /**
+   * Removes from free text (a server's {@code Location}, a transport's message) whatever looks
+   * like a URI's query or user info, whatever URI it belongs to: a redirect target or a malformed
+   * header can carry a presigned signature the caller never gave us.
+   */
+  static String scrubText(String text) {
+    if (text == null) {
+      return null;
+    }
+    String noQuery = QUERY_IN_TEXT.matcher(text).replaceAll(m ->
+        m.group().length() == 1 ? "?" : Matcher.quoteReplacement(QUERY_MARK));
+    return USER_INFO_IN_TEXT.matcher(noQuery).replaceAll("");
   }
 
   private static boolean leaks(Throwable failure, URI uri) {

@@ -146,7 +146,7 @@ public record RetryPolicy(int maxAttempts, Duration baseBackoff, Duration maxBac
       if (!isRetryable(failure) || attempts >= maxAttempts || stop.isOpen()) {
         throw failure;
       }
-      Duration delay = backoff(attempts, ThreadLocalRandom.current().nextDouble());
+      Duration delay = delayBefore(attempts, failure, ThreadLocalRandom.current().nextDouble());
       listener.retrying(attempts, failure, delay);
       try {
         backoff.pause(delay, stop);
@@ -158,6 +158,25 @@ public record RetryPolicy(int maxAttempts, Duration baseBackoff, Duration maxBac
         throw interrupted;
       }
     }
+  }
+
+  /**
+   * Returns the wait before retry {@code retry} after {@code failure}: the {@linkplain #backoff
+   * backoff}, or the server's {@link RangeSourceException#retryAfter() Retry-After} if that is
+   * longer, capped by {@link #maxBackoff()} (a server asking for an hour does not stall a download
+   * for an hour; a cap of zero ignores the hint).
+   */
+  Duration delayBefore(int retry, IOException failure, double random) {
+    Duration delay = backoff(retry, random);
+    if (failure instanceof RangeSourceException sourceFailure
+        && sourceFailure.retryAfter().isPresent()) {
+      Duration hint = sourceFailure.retryAfter().get();
+      Duration capped = hint.compareTo(maxBackoff) > 0 ? maxBackoff : hint;
+      if (capped.compareTo(delay) > 0) {
+        delay = capped;
+      }
+    }
+    return delay;
   }
 
   /** One try of a retried operation. */

@@ -124,6 +124,37 @@ final class TempFile {
   }
 
   /**
+   * Copies up to {@code count} bytes of {@code src}, from {@code srcPosition}, to {@code position}
+   * of the file with the kernel's file-to-file copy ({@code FileChannel.transferTo}, sendfile on
+   * Linux), through a channel of its own opened inside the gate (the writer's channel has no
+   * position of its own to give, and the gate keeps the path this file's while it is open).
+   *
+   * @return bytes copied; 0 only if {@code src} has none at {@code srcPosition}
+   * @throws ClosedStoreException if the file is closed (nothing was written)
+   * @throws TempFileException if writing failed
+   * @throws IOException if reading {@code src} failed
+   */
+  long transferFrom(java.nio.channels.FileChannel src, long srcPosition, long count,
+      long position) throws IOException {
+    if (!gate.enter()) {
+      throw new ClosedStoreException("fetch aborted: store closed");
+    }
+    try (java.nio.channels.FileChannel out =
+        java.nio.channels.FileChannel.open(path, StandardOpenOption.WRITE)) {
+      out.position(position);
+      return src.transferTo(srcPosition, count, out);
+    } catch (java.nio.channels.ClosedChannelException e) {
+      // The source was closed by an abort (or an interrupt): the source's failure, not ours.
+      throw e;
+    } catch (IOException e) {
+      throw new TempFileException("copying into temp file " + path + " at " + position
+          + " failed", e);
+    } finally {
+      gate.exit();
+    }
+  }
+
+  /**
    * Reads exactly {@code len} bytes at {@code position} into {@code dst}, which must have that
    * many remaining; the caller knows they are present.
    *

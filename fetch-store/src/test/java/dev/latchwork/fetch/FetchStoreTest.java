@@ -285,7 +285,8 @@ class FetchStoreTest {
       futures.add(readers.submit(() -> {
         threads.add(Thread.currentThread());
         try {
-          store.read(ByteBuffer.allocate(10), pos);
+          // More than the 10 bytes each part gets before it stalls: the reader blocks.
+          store.read(ByteBuffer.allocate(100), pos);
           return null;
         } catch (Throwable e) {
           return e;
@@ -653,7 +654,8 @@ class FetchStoreTest {
     boolean tracking = dev.latchwork.core.Tracer.isTrackingInFlight();
     dev.latchwork.core.Tracer.trackInFlight(true);
     CompletableFuture<dev.latchwork.core.StallWatchdog.Stall> stall = new CompletableFuture<>();
-    try (FetchStore store = builder(source).open();
+    FetchStore store = builder(source).open();
+    try (store;
         dev.latchwork.core.StallWatchdog watchdog = dev.latchwork.core.StallWatchdog.start(
             Duration.ofMillis(1), s -> {
               if (s.operation().operation().equals("readAt")) {
@@ -673,6 +675,9 @@ class FetchStoreTest {
     } finally {
       dev.latchwork.core.Tracer.trackInFlight(tracking);
     }
+    // The read returned once its 10 bytes landed, so a fetch may still be writing the rest of
+    // its part when the store closes: the file goes when that write leaves.
+    assertThat(store.terminated().await(Duration.ofSeconds(60))).isTrue();
     assertDirectoryEmptyEventually();
   }
 

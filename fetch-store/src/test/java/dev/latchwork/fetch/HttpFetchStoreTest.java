@@ -237,6 +237,10 @@ class HttpFetchStoreTest {
       }
       response.setStatus(200);
       response.getHeaders().put("Content-Length", Integer.toString(data.length + 1000));
+      // A validator, so that describe believes the HEAD and the lie surfaces in a range read.
+      response.getHeaders().put("Last-Modified", java.time.format.DateTimeFormatter
+          .RFC_1123_DATE_TIME.format(Files.getLastModifiedTime(root.resolve("liar.bin"))
+              .toInstant().atZone(java.time.ZoneOffset.UTC)));
       callback.succeeded();
       return true;
     };
@@ -283,7 +287,8 @@ class HttpFetchStoreTest {
       stalled.get(60, TimeUnit.SECONDS);
       Future<Throwable> reader = readers.submit(() -> {
         try {
-          store.read(ByteBuffer.allocate(10), 0);
+          // More than the 1000 bytes sent before the stall: the reader blocks.
+          store.read(ByteBuffer.allocate(2000), 0);
           return null;
         } catch (Throwable e) {
           return e;

@@ -72,4 +72,50 @@ class PathRangeSourceTest {
     }
     TestData.assertNothingLeft(store, temp);
   }
+
+  @Test
+  void aTransferHandsTheSinkTheFileForAKernelCopy() throws Exception {
+    byte[] data = bytes(10_000, 5);
+    Path file = Files.write(dir.resolve("t.bin"), data);
+    PathRangeSource source = PathRangeSource.of(file);
+    RangeSource.ObjectInfo info = source.describe();
+    java.util.List<String> calls = new java.util.ArrayList<>();
+    byte[] got = new byte[95];
+    RangeSink sink = new RangeSink() {
+      @Override
+      public void write(ByteBuffer src, long position) {
+        calls.add("write");
+      }
+
+      @Override
+      public long transferFrom(java.nio.channels.FileChannel channel, long channelPosition,
+          long count, long position) throws java.io.IOException {
+        calls.add("transferFrom " + channelPosition + " " + count + " " + position);
+        return channel.read(ByteBuffer.wrap(got), channelPosition);
+      }
+
+      @Override
+      public ByteBuffer buffer() {
+        throw new AssertionError("a file source needs no buffer");
+      }
+    };
+    try (RangeTransfer t = source.transfer(info, 5, 100)) {
+      assertThat(t.deliverTo(sink)).isEqualTo(95);
+    }
+    assertThat(calls).containsExactly("transferFrom 5 95 5");
+    assertThat(got).isEqualTo(Arrays.copyOfRange(data, 5, 100));
+  }
+
+  @Test
+  void aStoreCopiesPartsLargerThanOneKernelCopyChunkIntact(@TempDir Path temp) throws Exception {
+    byte[] data = bytes(13 << 20, 6);
+    Path file = Files.write(dir.resolve("big.bin"), data);
+    Path out = temp.resolve("out.bin");
+    try (FetchStore store = FetchStore.builder(PathRangeSource.of(file)).tempDirectory(temp)
+        .partSize(6 << 20).parallelism(2).open()) {
+      store.awaitComplete();
+      store.moveTo(out);
+    }
+    assertThat(Files.readAllBytes(out)).isEqualTo(data);
+  }
 }

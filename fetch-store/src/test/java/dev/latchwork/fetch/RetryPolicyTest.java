@@ -60,4 +60,23 @@ class RetryPolicyTest {
     assertThatThrownBy(() -> RetryPolicy.DEFAULT.backoff(1, 1.0))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("random");
   }
+
+  @Test
+  void aServersRetryAfterIsWaitedCappedByTheMaximumBackoff() throws Exception {
+    RetryPolicy p = new RetryPolicy(4, Duration.ofMillis(100), Duration.ofSeconds(10), 0);
+    StoreTesting.RecordingBackoff backoff = new StoreTesting.RecordingBackoff();
+    Duration[] hints = {Duration.ofSeconds(7), Duration.ofHours(1), Duration.ofMillis(1)};
+    int[] attempt = {0};
+    String result = p.call(() -> {
+      if (attempt[0] < hints.length) {
+        Duration hint = hints[attempt[0]++];
+        throw new RangeSourceException(RangeSourceException.Kind.TRANSIENT, "503", null, hint);
+      }
+      return "done";
+    }, backoff, new dev.latchwork.core.BroadcastLatch(), (n, failure, delay) -> { });
+    assertThat(result).isEqualTo("done");
+    // 7 s as asked; an hour capped at maxBackoff; 1 ms is shorter than the backoff (400 ms).
+    assertThat(backoff.delays).containsExactly(
+        Duration.ofSeconds(7), Duration.ofSeconds(10), Duration.ofMillis(400));
+  }
 }

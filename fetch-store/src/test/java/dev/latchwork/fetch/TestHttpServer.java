@@ -37,12 +37,28 @@ final class TestHttpServer implements AutoCloseable {
   final ConcurrentLinkedQueue<Logged> requests = new ConcurrentLinkedQueue<>();
   volatile Fault fault = (request, response, callback) -> false;
   private final Server server;
+  private final String scheme;
   private final ServerConnector connector;
 
   TestHttpServer(Path root) throws Exception {
+    this(root, null);
+  }
+
+  /** With {@code tls} (a PKCS12 key store, password {@link TestTls#PASSWORD}), serves https. */
+  TestHttpServer(Path root, Path tls) throws Exception {
     this.root = root;
+    this.scheme = tls == null ? "http" : "https";
     server = new Server();
-    connector = new ServerConnector(server);
+    if (tls == null) {
+      connector = new ServerConnector(server);
+    } else {
+      org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl =
+          new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+      ssl.setKeyStorePath(tls.toString());
+      ssl.setKeyStoreType("PKCS12");
+      ssl.setKeyStorePassword(TestTls.PASSWORD);
+      connector = new ServerConnector(server, ssl);
+    }
     connector.setHost("127.0.0.1");
     connector.setPort(0);
     server.addConnector(connector);
@@ -73,7 +89,7 @@ final class TestHttpServer implements AutoCloseable {
   }
 
   URI uri(String path) {
-    return URI.create("http://127.0.0.1:" + connector.getLocalPort() + "/" + path);
+    return URI.create(scheme + "://127.0.0.1:" + connector.getLocalPort() + "/" + path);
   }
 
   int port() {

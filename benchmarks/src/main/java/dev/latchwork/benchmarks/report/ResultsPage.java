@@ -184,6 +184,12 @@ public final class ResultsPage {
     Files.createDirectories(charts);
     ResultsPage page = new ResultsPage(latestOfEach(all), notes);
     String md = page.render(machineText, inputs, out.toAbsolutePath().getParent(), charts);
+    // The whole-process fetch comparison (scripts/bench-fetch.sh) is measured apart from JMH:
+    // keep its section, rendered by FetchComparison, at the end of the page.
+    Path comparison = charts.toAbsolutePath().getParent().resolve("fetch-comparison.md");
+    if (Files.exists(comparison)) {
+      md = FetchComparison.splice(md, Files.readString(comparison, StandardCharsets.UTF_8));
+    }
     Files.writeString(out, md, StandardCharsets.UTF_8);
   }
 

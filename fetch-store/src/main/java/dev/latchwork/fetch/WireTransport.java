@@ -1,0 +1,493 @@
+package dev.latchwork.fetch;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.Socket;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLContext;
+
+/**
+ * The built-in HTTP/1.1 client of {@link HttpRangeSource#of(java.net.URI)}: blocking sockets, a
+ * keep-alive pool per origin, redirects followed by the source's policy, abort by closing the
+ * socket. It speaks only what a range download needs: {@code GET}/{@code HEAD} without a request
+ * body, {@code Content-Length}, chunked or close-delimited response bodies. It ignores proxy
+ * settings (a user behind a proxy passes a configured {@code HttpClient}).
+ *
+ * <p>Thread-safe: any number of exchanges may run at once; each connection is used by one exchange
+ * at a time.
+ */
+final class WireTransport implements HttpTransport {
+  /*
+   * Implementation notes.
+   *
+   * Pool: idle connections per origin key in a deque (most recently used first, so the warmest
+   * socket is reused and surplus ones age out); at most MAX_IDLE per origin, none idle longer than
+   * IDLE_NANOS. A connection returns to the pool only when its response body was read to its exact
+   * end, the response allowed keep-alive and no byte beyond it is buffered; any other close aborts
+   * it, so a response never leaks into the next exchange. The pool's monitor guards only the deque
+   * operations, never I/O.
+   *
+   * Stale keep-alive: a server may close an idle connection at any time; a request on a reused
+   * connection that fails before any response byte arrives is sent once more on a new connection
+   * (GET and HEAD are idempotent).
+   *
+   * Abort: the exchange publishes its current connection (or the socket being connected) in a
+   * volatile field and re-checks the aborted flag after publishing; abort() sets the flag and
+   * closes what is published. Either the aborter sees the connection or the exchange sees the flag.
+   */
+
+  static final int MAX_REDIRECTS = 10;
+  private static final int MAX_IDLE = 16;
+  private static final long IDLE_NANOS = 30_000_000_000L;
+  private static final int MAX_LINE = 16 << 10;
+  private static final int MAX_HEADERS = 200;
+
+  private final SSLContext tls;
+  private final int connectTimeoutMillis;
+  private final Map<String, ArrayDeque<WireConnection>> idle = new ConcurrentHashMap<>();
+
+  WireTransport(SSLContext tls, int connectTimeoutMillis) {
+    this.tls = tls;
+    this.connectTimeoutMillis = connectTimeoutMillis;
+  }
+
+  /** The shared default: the JDK's default TLS context, 30 s connect timeout. */
+  static WireTransport defaultTransport() {
+    return Default.INSTANCE;
+  }
+
+  @Override
+  public Exchange start(String method, URI uri, Map<String, String> headers) {
+    return new WireExchange(method, uri, headers);
+  }
+
+  private WireConnection takeIdle(String key) {
+    ArrayDeque<WireConnection> deque = idle.get(key);
+    if (deque == null) {
+      return null;
+    }
+    long now = System.nanoTime();
+    while (true) {
+      WireConnection c;
+      synchronized (deque) {
+        c = deque.pollFirst();
+      }
+      if (c == null) {
+        return null;
+      }
+      if (now - c.idleSinceNanos() < IDLE_NANOS) {
+        return c;
+      }
+      c.abort();
+    }
+  }
+
+  private void giveBack(WireConnection c) {
+    c.markIdle();
+    ArrayDeque<WireConnection> deque = idle.computeIfAbsent(c.key(), k -> new ArrayDeque<>());
+    WireConnection evicted = null;
+    synchronized (deque) {
+      deque.addFirst(c);
+      if (deque.size() > MAX_IDLE) {
+        evicted = deque.pollLast();
+      }
+    }
+    if (evicted != null) {
+      evicted.abort();
+    }
+  }
+
+  /** Idle connections of an origin (tests). */
+  int idleCount(URI uri) {
+    ArrayDeque<WireConnection> deque = idle.get(WireConnection.key(uri));
+    if (deque == null) {
+      return 0;
+    }
+    synchronized (deque) {
+      return deque.size();
+    }
+  }
+
+  private final class WireExchange implements Exchange {
+    private final String method;
+    private final URI first;
+    private final Map<String, String> headers;
+    private volatile boolean aborted;
+    private volatile WireConnection current;
+    private volatile Socket connecting;
+
+    WireExchange(String method, URI uri, Map<String, String> headers) {
+      this.method = method;
+      this.first = uri;
+      this.headers = headers;
+    }
+
+    @Override
+    public Response response() throws IOException {
+      URI uri = first;
+      for (int hop = 0; ; hop++) {
+        WireResponse response = exchangeOnce(uri);
+        if (!HttpTransport.isRedirect(response.status())) {
+          return response;
+        }
+        Optional<String> location = response.header("Location");
+        if (location.isEmpty()) {
+          return response;
+        }
+        URI next = resolve(uri, location.get(), response.status());
+        if (!HttpTransport.redirectAllowed(uri, next)) {
+          // The caller reports the refused redirect with the status it got.
+          return response;
+        }
+        response.close();
+        if (hop >= MAX_REDIRECTS) {
+          throw new RangeSourceException(RangeSourceException.Kind.PERMANENT,
+              method + " " + Redaction.redact(first) + ": too many redirects (more than "
+                  + MAX_REDIRECTS + "), last to " + Redaction.redact(next));
+        }
+        uri = next;
+      }
+    }
+
+    private URI resolve(URI base, String location, int status) throws RangeSourceException {
+      try {
+        return base.resolve(new URI(location.trim()));
+      } catch (URISyntaxException | IllegalArgumentException e) {
+        // The Location itself may carry a presigned query: never quote it.
+        throw new RangeSourceException(RangeSourceException.Kind.PERMANENT,
+            method + " " + Redaction.redact(base) + " answered " + status
+                + " with a malformed Location header (" + Redaction.scrubText(location) + ")");
+      }
+    }
+
+    private WireResponse exchangeOnce(URI uri) throws IOException {
+      String key = WireConnection.key(uri);
+      WireConnection reused = takeIdle(key);
+      if (reused != null) {
+        try {
+          return send(reused, uri, true);
+        } catch (StaleConnectionException stale) {
+          // The server closed the idle connection: once more on a new one.
+        }
+      }
+      checkAborted();
+      WireConnection fresh = WireConnection.open(uri, tls, connectTimeoutMillis, socket -> {
+        connecting = socket;
+      });
+      return send(fresh, uri, false);
+    }
+
+    private WireResponse send(WireConnection c, URI uri, boolean reused) throws IOException {
+      current = c;
+      connecting = null;
+      if (aborted) {
+        c.abort();
+        checkAborted();
+      }
+      if (reused) {
+        c.markReused();
+      }
+      StringBuilder head = new StringBuilder(256);
+      String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+      head.append(method).append(' ').append(path);
+      if (uri.getRawQuery() != null) {
+        head.append('?').append(uri.getRawQuery());
+      }
+      head.append(" HTTP/1.1\r\nHost: ").append(uri.getHost());
+      if (uri.getPort() >= 0) {
+        head.append(':').append(uri.getPort());
+      }
+      head.append("\r\n");
+      for (Map.Entry<String, String> h : headers.entrySet()) {
+        head.append(h.getKey()).append(": ").append(h.getValue()).append("\r\n");
+      }
+      head.append("\r\n");
+      boolean[] readAny = {false};
+      try {
+        c.write(head.toString());
+        return readHead(c, uri, readAny);
+      } catch (IOException e) {
+        c.abort();
+        checkAborted();
+        if (reused && !readAny[0] && !(e instanceof RangeSourceException)) {
+          throw new StaleConnectionException();
+        }
+        throw e;
+      }
+    }
+
+    private WireResponse readHead(WireConnection c, URI uri, boolean[] readAny)
+        throws IOException {
+      String statusLine;
+      do {
+        statusLine = c.readLine(MAX_LINE, readAny);
+      } while (statusLine.isEmpty());
+      int status;
+      boolean http11;
+      while (true) {
+        if (!statusLine.startsWith("HTTP/1.") || statusLine.length() < 12
+            || statusLine.charAt(8) != ' ') {
+          throw new RangeSourceException(RangeSourceException.Kind.PERMANENT,
+              method + " " + Redaction.redact(uri) + ": not an HTTP/1.x status line: '"
+                  + Redaction.scrubText(statusLine.substring(0, Math.min(40, statusLine.length())))
+                  + "'");
+        }
+        try {
+          status = Integer.parseInt(statusLine.substring(9, 12));
+        } catch (NumberFormatException e) {
+          throw new RangeSourceException(RangeSourceException.Kind.PERMANENT,
+              method + " " + Redaction.redact(uri) + ": malformed status code in the status line");
+        }
+        http11 = statusLine.charAt(7) == '1';
+        if (status >= 100 && status < 200) {
+          // An interim response: skip its headers and read the final one.
+          while (!c.readLine(MAX_LINE, readAny).isEmpty()) {
+            // skip
+          }
+          statusLine = c.readLine(MAX_LINE, readAny);
+          continue;
+        }
+        break;
+      }
+      Map<String, String> fields = new HashMap<>();
+      for (int count = 0; ; count++) {
+        String line = c.readLine(MAX_LINE, readAny);
+        if (line.isEmpty()) {
+          break;
+        }
+        if (count >= MAX_HEADERS) {
+          throw new RangeSourceException(RangeSourceException.Kind.PERMANENT,
+              method + " " + Redaction.redact(uri) + ": more than " + MAX_HEADERS
+                  + " response headers");
+        }
+        int colon = line.indexOf(':');
+        if (colon <= 0) {
+          continue; // obsolete line folding or garbage: ignored, as lenient clients do
+        }
+        String name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+        String value = line.substring(colon + 1).trim();
+        if (name.equals("content-length") && fields.containsKey(name)
+            && !fields.get(name).equals(value)) {
+          throw new RangeSourceException(RangeSourceException.Kind.PERMANENT,
+              method + " " + Redaction.redact(uri) + ": conflicting Content-Length headers");
+        }
+        fields.putIfAbsent(name, value);
+      }
+      return new WireResponse(c, uri, status, fields, http11, method.equals("HEAD"));
+    }
+
+    private void checkAborted() throws IOException {
+      if (aborted) {
+        throw new IOException(method + " " + Redaction.redact(first) + " aborted");
+      }
+    }
+
+    @Override
+    public void abort() {
+      aborted = true;
+      WireConnection c = current;
+      if (c != null) {
+        c.abort();
+      }
+      Socket s = connecting;
+      if (s != null) {
+        try {
+          s.close();
+        } catch (IOException ignored) {
+          // unusable either way
+        }
+      }
+    }
+  }
+
+  /** A response on a connection, framing its body. */
+  private final class WireResponse implements Response {
+    private final WireConnection connection;
+    private final URI uri;
+    private final int status;
+    private final Map<String, String> fields;
+    private final boolean keepAlive;
+    private final boolean chunked;
+    private long remaining; // fixed length: bytes left; chunked: bytes left in this chunk
+    private boolean ended;
+    private boolean released;
+
+    WireResponse(WireConnection connection, URI uri, int status, Map<String, String> fields,
+        boolean http11, boolean head) throws RangeSourceException {
+      this.connection = connection;
+      this.uri = uri;
+      this.status = status;
+      this.fields = fields;
+      String connectionHeader = fields.getOrDefault("connection", "").toLowerCase(Locale.ROOT);
+      boolean close = connectionHeader.contains("close") || !http11;
+      String transfer = fields.getOrDefault("transfer-encoding", "").toLowerCase(Locale.ROOT);
+      this.chunked = !head && transfer.contains("chunked");
+      if (head || status == 204 || status == 304) {
+        remaining = 0;
+        ended = true;
+      } else if (chunked) {
+        remaining = -1; // read the first chunk size on the first read
+      } else if (fields.containsKey("content-length")) {
+        remaining = HttpHeaderValues.contentLength(fields.get("content-length"),
+            "response to " + Redaction.redact(uri));
+        ended = remaining == 0;
+      } else {
+        remaining = Long.MAX_VALUE; // until the server closes
+        close = true;
+      }
+      this.keepAlive = !close;
+    }
+
+    @Override
+    public int status() {
+      return status;
+    }
+
+    @Override
+    public URI uri() {
+      return uri;
+    }
+
+    @Override
+    public Optional<String> header(String name) {
+      return Optional.ofNullable(fields.get(name.toLowerCase(Locale.ROOT)));
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+      if (ended) {
+        return -1;
+      }
+      if (!dst.hasRemaining()) {
+        return 0;
+      }
+      if (chunked && remaining <= 0) {
+        if (remaining == 0) {
+          expectCrlf();
+        }
+        remaining = chunkSize();
+        if (remaining == 0) {
+          skipTrailers();
+          ended = true;
+          return -1;
+        }
+      }
+      int limit = dst.limit();
+      if (dst.remaining() > remaining) {
+        dst.limit(dst.position() + (int) remaining);
+      }
+      int n;
+      try {
+        n = connection.read(dst);
+      } finally {
+        dst.limit(limit);
+      }
+      if (n < 0) {
+        if (remaining == Long.MAX_VALUE) {
+          ended = true;
+          return -1;
+        }
+        throw new EOFException("connection closed with " + remaining + " bytes of the "
+            + (chunked ? "chunk" : "body") + " outstanding");
+      }
+      if (remaining != Long.MAX_VALUE) {
+        remaining -= n;
+        if (!chunked && remaining == 0) {
+          ended = true;
+        }
+      }
+      return n;
+    }
+
+    private long chunkSize() throws IOException {
+      String line = chunkLine();
+      int semicolon = line.indexOf(';');
+      String hex = (semicolon >= 0 ? line.substring(0, semicolon) : line).trim();
+      try {
+        long size = Long.parseLong(hex, 16);
+        if (size < 0 || hex.isEmpty() || hex.length() > 15) {
+          throw new NumberFormatException(hex);
+        }
+        return size;
+      } catch (NumberFormatException e) {
+        throw new RangeSourceException(RangeSourceException.Kind.PERMANENT,
+            "malformed chunk size in the response from " + Redaction.redact(uri));
+      }
+    }
+
+    private void expectCrlf() throws IOException {
+      if (!chunkLine().isEmpty()) {
+        throw new RangeSourceException(RangeSourceException.Kind.PERMANENT,
+            "chunk not followed by CRLF in the response from " + Redaction.redact(uri));
+      }
+    }
+
+    private void skipTrailers() throws IOException {
+      while (!chunkLine().isEmpty()) {
+        // trailers are not used
+      }
+    }
+
+    private String chunkLine() throws IOException {
+      StringBuilder line = new StringBuilder();
+      for (int b; (b = connection.readByte()) != '\n'; ) {
+        if (b < 0) {
+          throw new EOFException("connection closed inside chunk framing");
+        }
+        if (line.length() > MAX_LINE) {
+          throw new RangeSourceException(RangeSourceException.Kind.PERMANENT,
+              "chunk framing line too long from " + Redaction.redact(uri));
+        }
+        if (b != '\r') {
+          line.append((char) b);
+        }
+      }
+      return line.toString();
+    }
+
+    @Override
+    public void close() {
+      if (released) {
+        return;
+      }
+      released = true;
+      if (ended && keepAlive && !connection.hasBufferedBytes() && !connection.isAborted()) {
+        giveBack(connection);
+      } else {
+        connection.abort();
+      }
+    }
+  }
+
+  /** A reused connection that failed before the response began. */
+  private static final class StaleConnectionException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    StaleConnectionException() {
+      super("stale keep-alive connection", null);
+    }
+  }
+
+  private static final class Default {
+    static final WireTransport INSTANCE = create();
+
+    private Default() {}
+
+    private static WireTransport create() {
+      try {
+        return new WireTransport(SSLContext.getDefault(), 30_000);
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("no default TLS context", e);
+      }
+    }
+  }
+}
