@@ -271,7 +271,12 @@ public final class FetchStore implements Closeable {
     }
     long end = position + len;
     if (!presentRanges.get().contains(position, end)) {
-      awaitRange(position, end, timeoutNanos);
+      ReaderWaitEvent event = ReaderWaitEvent.start();
+      try {
+        awaitRange(position, end, timeoutNanos);
+      } finally {
+        ReaderWaitEvent.finish(event, tracer.instance(), position, len);
+      }
     }
     if (!file.enter()) {
       throw new ClosedStoreException("read at " + position + ": store closed");

@@ -92,10 +92,13 @@ final class PartFetcher {
   boolean fetch(int p) {
     long start = (long) p * partSize;
     long end = Math.min(size, start + partSize);
+    long[] reached = {start};
+    int attempts = 0;
+    boolean succeeded = false;
+    PartFetchEvent event = PartFetchEvent.start();
     try (Tracer.Span span = tracer.enter("fetchPart", "part", p, "start", start)) {
-      long[] reached = {start};
       byte[] buffer = new byte[(int) Math.min(COPY_BUFFER, end - start)];
-      for (int attempts = 1; ; attempts++) {
+      for (attempts = 1; ; attempts++) {
         IOException problem;
         try {
           copy(start, end, buffer, reached);
@@ -143,7 +146,10 @@ final class PartFetcher {
           return false;
         }
       }
+      succeeded = true;
       return true;
+    } finally {
+      PartFetchEvent.finish(event, tracer.instance(), p, reached[0] - start, attempts, succeeded);
     }
   }
 

@@ -1,0 +1,50 @@
+package dev.latchwork.core;
+
+import jdk.jfr.Category;
+import jdk.jfr.Description;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.StackTrace;
+import jdk.jfr.Threshold;
+
+/**
+ * The JDK Flight Recorder event for one traced operation ({@link Tracer.Span}) that lasted at
+ * least the event's threshold: 20 ms by default, like the JDK's own {@code jdk.ThreadPark} and
+ * {@code jdk.SocketRead}; set it as for those, e.g. {@code
+ * -XX:StartFlightRecording:dev.latchwork.Operation#threshold=5ms} (JDK 17+), in a {@code .jfc}
+ * file, or with {@code RecordingStream.enable("dev.latchwork.Operation").withThreshold(...)}.
+ * Its start time and duration are those of the operation; the stack trace is the one at the end
+ * of the operation (in the traced method's caller).
+ */
+@Name(OperationEvent.NAME)
+@Label("Latchwork Operation")
+@Category({"Latchwork"})
+@Description("A traced latchwork operation that lasted at least the threshold")
+@StackTrace(true)
+@Threshold("20 ms")
+final class OperationEvent extends jdk.jfr.Event {
+  static final String NAME = "dev.latchwork.Operation";
+
+  @Label("Component")
+  @Description("The traced component: the simple name of its class")
+  String component;
+
+  @Label("Instance")
+  @Description("The tracer's instance number within its component")
+  int instance;
+
+  @Label("Operation")
+  String operation;
+
+  @Label("Key-Values")
+  @Description("The operation's key/value pairs, written key=value as in the trace lines")
+  String keyValues;
+
+  @Label("Thread")
+  @Description("The thread that entered the operation")
+  Thread thread;
+
+  @Label("Failure")
+  @Description("The failure recorded with Span.fail, or null if the operation succeeded")
+  String failure;
+}
