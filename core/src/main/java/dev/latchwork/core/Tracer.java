@@ -67,8 +67,8 @@ import org.slf4j.LoggerFactory;
  * <h2>Flight Recorder events</h2>
  *
  * While a JDK Flight Recorder recording enables the event {@code dev.latchwork.Operation}, every
- * operation that lasts at least the event's threshold (20 ms unless the recording's settings say
- * otherwise, e.g. {@code -XX:StartFlightRecording:dev.latchwork.Operation#threshold=5ms}) is
+ * operation that lasts at least the event's threshold (20 ms unless the recording's settings, a
+ * {@code .jfc} file or {@code RecordingStream.enable(..).withThreshold(..)}, say otherwise) is
  * recorded with its component, instance, operation, key/value pairs as text ({@code key=value
  * ...}), the thread that entered it, its failure if any, its start time and duration. The
  * event's category is "Latchwork". A {@link StallWatchdog} also emits {@code

@@ -11,7 +11,7 @@ import jdk.jfr.StackTrace;
 /**
  * The JDK Flight Recorder event for one part fetch of a {@link FetchStore}, from its first attempt
  * to its success or its giving up (the event's duration). No threshold: a part is a sizeable
- * download, and a recording can set one ({@code dev.latchwork.PartFetch#threshold=...}).
+ * download; a recording can set one (in a {@code .jfc} file, for example).
  */
 @Name(PartFetchEvent.NAME)
 @Label("Latchwork Part Fetch")
