@@ -2,6 +2,7 @@ package dev.latchwork.core;
 
 import dev.latchwork.core.internal.FlightRecorderState;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import jdk.jfr.EventType;
 
 /**
@@ -57,7 +58,7 @@ final class FlightEvents {
     event.operation = operation.operation();
     event.keyValues = keyValues(operation.keyValues());
     event.thread = thread;
-    event.age = Tracer.saturatedNanos(operation.age());
+    event.age = TimeUnit.NANOSECONDS.convert(operation.age());
     event.stack = stackText(stall.stack());
     event.commit();
   }

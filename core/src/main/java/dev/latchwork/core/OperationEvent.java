@@ -48,6 +48,6 @@ final class OperationEvent extends jdk.jfr.Event {
   Thread thread;
 
   @Label("Failure")
-  @Description("The failure recorded with Span.fail, or null if the operation succeeded")
+  @Description("Why the operation failed, as its EXIT line says after FAILED; null if it did not")
   String failure;
 }

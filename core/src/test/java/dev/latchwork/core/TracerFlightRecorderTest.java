@@ -67,7 +67,7 @@ class TracerFlightRecorderTest {
   }
 
   @Test
-  void everyOperationPastTheThresholdIsRecordedWithItsFieldsAndFailure() throws Exception {
+  void everyOperationPastTheThresholdIsRecordedWithItsFieldsAndOutcome() throws Exception {
     Tracer tracer = Tracer.forInstance(RecordedStore.class, quiet);
     try (RecordedEvents events = RecordedEvents.start(Duration.ZERO, OperationEvent.NAME)) {
       long before = System.nanoTime();
@@ -80,8 +80,15 @@ class TracerFlightRecorderTest {
       try (Tracer.Span span = tracer.enter("fetch")) {
         span.fail(new IOException("gone"));
       }
+      try (Tracer.Span span = tracer.enter("retried").failUnlessOk()) {
+        span.fail(new IOException("first attempt"));
+        span.ok();
+      }
+      try (Tracer.Span span = tracer.enter("escaped").failUnlessOk()) {
+        assertThat(span).isNotSameAs(Tracer.Span.NOOP); // closed without ok()
+      }
 
-      List<RecordedEvent> recorded = events.await(2, e -> isOf(e, tracer));
+      List<RecordedEvent> recorded = events.await(4, e -> isOf(e, tracer));
 
       RecordedEvent read = recorded.get(0);
       assertThat(read.getString("component")).isEqualTo("RecordedStore");
@@ -98,6 +105,10 @@ class TracerFlightRecorderTest {
       assertThat(fetch.getString("operation")).isEqualTo("fetch");
       assertThat(fetch.getString("keyValues")).isEmpty();
       assertThat(fetch.getString("failure")).isEqualTo("java.io.IOException: gone");
+      assertThat(recorded.get(2).getString("operation")).isEqualTo("retried");
+      assertThat(recorded.get(2).getString("failure")).as("ok() wins, as in the EXIT line").isNull();
+      assertThat(recorded.get(3).getString("operation")).isEqualTo("escaped");
+      assertThat(recorded.get(3).getString("failure")).isEqualTo("(no ok() before close)");
     }
   }
 
