@@ -25,27 +25,8 @@ import jdk.jfr.Threshold;
 @Description("A traced latchwork operation that lasted at least the threshold")
 @StackTrace(true)
 @Threshold("20 ms")
-final class OperationEvent extends jdk.jfr.Event {
+final class OperationEvent extends TracedOperationFields {
   static final String NAME = "dev.latchwork.Operation";
-
-  @Label("Component")
-  @Description("The traced component: the simple name of its class")
-  String component;
-
-  @Label("Instance")
-  @Description("The tracer's instance number within its component")
-  int instance;
-
-  @Label("Operation")
-  String operation;
-
-  @Label("Key-Values")
-  @Description("The operation's key/value pairs, written key=value as in the trace lines")
-  String keyValues;
-
-  @Label("Thread")
-  @Description("The thread that entered the operation")
-  Thread thread;
 
   @Label("Failure")
   @Description("Why the operation failed, as its EXIT line says after FAILED; null if it did not")

@@ -17,27 +17,8 @@ import jdk.jfr.Timespan;
 @Category({"Latchwork"})
 @Description("An operation in flight longer than a StallWatchdog's threshold")
 @StackTrace(false)
-final class StallEvent extends jdk.jfr.Event {
+final class StallEvent extends TracedOperationFields {
   static final String NAME = "dev.latchwork.Stall";
-
-  @Label("Component")
-  @Description("The traced component: the simple name of its class")
-  String component;
-
-  @Label("Instance")
-  @Description("The tracer's instance number within its component")
-  int instance;
-
-  @Label("Operation")
-  String operation;
-
-  @Label("Key-Values")
-  @Description("The operation's key/value pairs, written key=value as in the trace lines")
-  String keyValues;
-
-  @Label("Thread")
-  @Description("The thread running the stalled operation")
-  Thread thread;
 
   @Label("Age")
   @Description("How long the operation had been in flight when it was reported")

@@ -271,7 +271,7 @@ public final class FetchStore implements Closeable {
     }
     long end = position + len;
     if (!presentRanges.get().contains(position, end)) {
-      ReaderWaitEvent event = ReaderWaitEvent.start();
+      ReaderWaitEvent event = FetchStoreEvent.start(ReaderWaitEvent::new);
       try {
         awaitRange(position, end, timeoutNanos);
       } finally {

@@ -1,6 +1,5 @@
 package dev.latchwork.fetch;
 
-import dev.latchwork.core.internal.FlightRecorderState;
 import jdk.jfr.Category;
 import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
@@ -18,12 +17,8 @@ import jdk.jfr.StackTrace;
 @Category({"Latchwork", "Fetch Store"})
 @Description("One part of a FetchStore's object fetched into its temp file")
 @StackTrace(false)
-final class PartFetchEvent extends jdk.jfr.Event {
+final class PartFetchEvent extends FetchStoreEvent {
   static final String NAME = "dev.latchwork.PartFetch";
-
-  @Label("Store Instance")
-  @Description("The store's tracer instance number, as in its trace lines [FetchStore #n]")
-  int storeInstance;
 
   @Label("Part")
   int part;
@@ -39,17 +34,7 @@ final class PartFetchEvent extends jdk.jfr.Event {
   @Label("Succeeded")
   boolean succeeded;
 
-  /** Begins an event if the recorder is up (else null: nothing is loaded or allocated). */
-  static PartFetchEvent start() {
-    if (!FlightRecorderState.isInitialized()) {
-      return null;
-    }
-    PartFetchEvent event = new PartFetchEvent();
-    event.begin();
-    return event;
-  }
-
-  /** Ends and commits {@code event} (from {@link #start()}, may be null) if a recording wants it. */
+  /** Ends and commits {@code event} (from {@link #start}, may be null) if a recording wants it. */
   static void finish(
       PartFetchEvent event, int storeInstance, int part, long bytes, int attempts, boolean succeeded) {
     if (event == null) {

@@ -95,7 +95,7 @@ final class PartFetcher {
     long[] reached = {start};
     int attempts = 0;
     boolean succeeded = false;
-    PartFetchEvent event = PartFetchEvent.start();
+    PartFetchEvent event = FetchStoreEvent.start(PartFetchEvent::new);
     try (Tracer.Span span = tracer.enter("fetchPart", "part", p, "start", start)) {
       byte[] buffer = new byte[(int) Math.min(COPY_BUFFER, end - start)];
       for (attempts = 1; ; attempts++) {

@@ -1,6 +1,5 @@
 package dev.latchwork.fetch;
 
-import dev.latchwork.core.internal.FlightRecorderState;
 import jdk.jfr.Category;
 import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
@@ -22,12 +21,8 @@ import jdk.jfr.Timespan;
 @Description("A FetchStore read that waited for its bytes to be fetched")
 @StackTrace(true)
 @Threshold("20 ms")
-final class ReaderWaitEvent extends jdk.jfr.Event {
+final class ReaderWaitEvent extends FetchStoreEvent {
   static final String NAME = "dev.latchwork.ReaderWait";
-
-  @Label("Store Instance")
-  @Description("The store's tracer instance number, as in its trace lines [FetchStore #n]")
-  int storeInstance;
 
   @Label("Position")
   long position;
@@ -39,21 +34,14 @@ final class ReaderWaitEvent extends jdk.jfr.Event {
   @Label("Waited")
   @Description("How long the read waited for its bytes (the event's duration)")
   @Timespan(Timespan.NANOSECONDS)
-  long waited; // holds System.nanoTime() at begin until end() turns it into the wait
+  long waited; // System.nanoTime() at construction (just before begin) until finish()
 
-  /** Begins an event if the recorder is up (else null: nothing is loaded or allocated). */
-  static ReaderWaitEvent start() {
-    if (!FlightRecorderState.isInitialized()) {
-      return null;
-    }
-    ReaderWaitEvent event = new ReaderWaitEvent();
-    event.begin();
-    event.waited = System.nanoTime();
-    return event;
+  ReaderWaitEvent() {
+    waited = System.nanoTime();
   }
 
   /**
-   * Ends {@code event} (from {@link #start()}, may be null) and commits it if it passed the
+   * Ends {@code event} (from {@link #start}, may be null) and commits it if it passed the
    * threshold of a recording that wants it.
    */
   static void finish(ReaderWaitEvent event, int storeInstance, long position, long length) {

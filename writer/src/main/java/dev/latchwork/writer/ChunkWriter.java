@@ -498,7 +498,7 @@ public final class ChunkWriter implements Closeable {
     finalizations.incrementAndGet();
     // Finalizing is not a wait; an interrupt meant for the thread's own work must not abort it.
     boolean interrupted = Thread.interrupted();
-    ChunkCommitEvent event = ChunkCommitEvent.start();
+    ChunkCommitEvent event = WriterEvent.start(ChunkCommitEvent::new);
     try {
       IncompleteChunkWriteException missing = incomplete(); // exact: no write is in flight
       if (missing.missingCount() > 0) {
@@ -511,7 +511,7 @@ public final class ChunkWriter implements Closeable {
       ctl.set(pack(COMMITTED, 0));
       progress.chunks().complete();
       progress.bytes().complete();
-      ChunkCommitEvent.finish(event, layout.chunkCount(), layout.payloadSize());
+      WriterEvent.finish(event, layout.chunkCount(), layout.payloadSize());
       a.done.open();
     } catch (IOException | RuntimeException | Error e) {
       ctl.set(pack(FAILED, 0));
