@@ -521,9 +521,9 @@ public final class ProgressNotifier {
 
   /**
    * Returns the number of wake-ups this notifier has performed: waiting threads unparked plus
-   * {@code whenAtLeast} futures completed because an advance or a terminal call reached them.
-   * Wake-ups performed by waiters themselves (a waiter that finds its target reached on its own)
-   * are not counted.
+   * {@code whenAtLeast} futures completed because an advance or a terminal call reached them,
+   * whether the producer or a woken waiter passing the wake-up chain on performed them. A waiter
+   * that finds its target reached on its own, without being woken, is not counted.
    *
    * <p>This is a diagnostic, for tests and benchmarks that check that advances wake only the
    * waiters they reach; the value is exact once the notifier is quiescent.
