@@ -71,10 +71,16 @@ import java.util.concurrent.locks.LockSupport;
  * <p><b>Progress:</b> the producer never waits for a consumer. With no waiters registered, {@code
  * advanceTo} and {@code add} are a compare-and-set loop, a volatile read and (once the notifier
  * has ever had waiters) an emptiness check of the waiter set: lock-free and allocation-free. With
- * waiters registered they also remove and unpark the reached waiters (lock-free, never blocking),
- * and futures from {@code whenAtLeast} are completed by a task of
- * {@link CompletableFuture#defaultExecutor()}, so a consumer's dependent actions never run in the
- * producer's thread. No method uses {@code synchronized}, so virtual threads do not pin.
+ * waiters registered, the producer does not wake them all itself: waking is a <i>wake-up
+ * chain</i>. An advance that reaches a waiter while no chain runs starts one by waking that
+ * waiter; each woken thread, before its {@code awaitAtLeast} returns (or throws), wakes the next
+ * reached waiter; and while a chain runs, an advance only publishes its value, which the chain
+ * picks up. So a fast producer pays about one unpark per chain instead of one per reached waiter,
+ * and a thread returning from {@code awaitAtLeast} may first spend one unpark on the next waiter.
+ * All of this is lock-free and never blocks. Futures from {@code whenAtLeast} are completed by a
+ * task of {@link CompletableFuture#defaultExecutor()}, so a consumer's dependent actions never run
+ * in the producer's or another waiter's thread. No method uses {@code synchronized}, so virtual
+ * threads do not pin.
  *
  * @see BroadcastLatch
  */
@@ -92,11 +98,43 @@ public final class ProgressNotifier {
    * bit either wrote outcome itself or read it in its failed CAS, before the (volatile) bit.
    *
    * Waiters. Each blocked awaitAtLeast and each pending whenAtLeast future is a Waiter node in a
-   * ConcurrentSkipListSet ordered by (target, sequence), the sequence making nodes unique. The
-   * removal of a node is the claim on it: exactly one thread's remove() returns true, and only
-   * that thread unparks the waiter (or completes the future), so every waiter is woken at most
-   * once by the notifier. An advance to v walks the set from its lowest target and stops at the
-   * first target above v: it touches only the waiters it wakes. Terminal calls wake everyone.
+   * ConcurrentSkipListSet ordered by (target, sequence), the sequence making nodes unique. A node's
+   * `status` CAS is the claim on it: WAITING -> CLAIMED by a waker, WAITING -> CANCELLED by its own
+   * waiter leaving (served by itself, timed out, interrupted) or by the cancellation of its
+   * future. Exactly one of them wins, so every waiter is woken at most once by the notifier and a
+   * leaving waiter knows whether it was claimed. Whoever wins also removes the node from the set
+   * (a loser helps: remove is idempotent).
+   *
+   * Wake-up chain. `chaining` is true while some thread is responsible for waking reached
+   * waiters: the chain holder. A producer whose advance reaches the lowest waiter CASes chaining
+   * false -> true; if it wins it runs the chain step (below), if it loses, or chaining is already
+   * true, it returns: the chain will see its value. A chain step, run by the holder: read state,
+   * walk the set from its lowest target while targets are settled by that state, claim each node;
+   * a claimed future joins a batch completed later (off this thread); the first claimed thread
+   * waiter is unparked and the chain is handed to it: the holder returns and the woken waiter is
+   * now the holder. A waiter that finds its node CLAIMED when it leaves, on any path (return,
+   * interrupt, timeout, failure, an Error), holds the chain and runs a chain step in a finally
+   * block before it leaves. If a step finds no reached thread waiter, the holder ends the chain:
+   * it writes chaining = false, then re-reads state and the set's lowest node, and if that is
+   * reached it tries to take the chain back (CAS) and runs another step; if the CAS fails
+   * someone else took the chain after our release and will do the same re-read.
+   *
+   * Why the end of a chain loses no wake-up. Consider an advance (or terminal call) P that writes
+   * state, then reads `published` and the set, then reads `chaining`, and a waiter W with a
+   * target P reaches. As below (Dekker), either W sees P's value itself, or W's node is in the set
+   * when P (and anyone after P in the synchronization order) looks. If P reads chaining == false
+   * and wins its CAS, P runs a step after its write and claims W (or a node below W whose waiter
+   * will continue). If P reads true or loses its CAS, then chaining was true at a point after P's
+   * state write; the chain that was running then is ended only by a write of false that comes
+   * after P's read in the synchronization order (P read true, or the taker's CAS came after P's
+   * read of false), and the ender's re-read of state and of the set come after that write, so
+   * the ender sees P's value and W's node, and either takes the chain back itself or loses the CAS
+   * to a thread that took it later and reads them later still. Handing the chain on does not end
+   * it: chaining stays true, and the claimed waiter always runs a step before it leaves. So every
+   * reached waiter is claimed by some chain step after the advance that reached it. A timed-out or
+   * interrupted waiter either cancels its node (CAS wins: no one will hand it the chain) or finds
+   * it claimed and runs the step the claimer handed it. A terminal call behaves like an advance
+   * that reaches every target.
    *
    * Why no wake-up is lost (Dekker). The waiter inserts its node, performs a volatile write of
    * `published`, then re-reads state. The producer writes state (CAS / RMW), then reads
@@ -109,21 +147,24 @@ public final class ProgressNotifier {
    * at the set, which sees the node (or its removal by someone who then woke it). Otherwise the
    * waiter sees the new value itself and removes its own node. Either way the waiter proceeds.
    * Waiters re-read state after every wake-up, spurious or not, so a stray unpark (one that
-   * reaches a thread after it stopped waiting) is harmless.
+   * reaches a thread after it stopped waiting) is harmless. (The chain adds to this pair: see
+   * above.)
    *
    * Fast path. `published` is false until the first waiter ever registers, so a notifier that
    * never had waiters costs the producer the CAS and one volatile read; after that,
    * ConcurrentSkipListSet.isEmpty() (a few reads, no allocation) keeps the no-waiter path free of
    * locks and allocation.
    *
-   * Futures. A future is a node like a thread waiter. A producer collects the future nodes it
-   * claims during one scan and completes them all in one AsyncCompletion task, i.e. in an
-   * executor thread, never its own (one task per advance, not one per future: the default
-   * executor may be thread-per-task). The result is recomputed from the state when the task runs;
+   * Futures. A future is a node like a thread waiter. A chain step collects the future nodes it
+   * claims and completes them all in one AsyncCompletion task, i.e. in an executor thread, never
+   * its own (one task per step, not one per future: the default executor may be
+   * thread-per-task). The result is recomputed from the state when the task runs;
    * state is monotonic, so a reached target stays reached and a terminal state stays terminal. A
    * future settled on registration is completed by the registering thread, which has attached no
    * dependents yet. If the user completes or cancels the future first, a whenComplete action
-   * removes the node, so abandoned futures do not accumulate.
+   * cancels and removes the node, so abandoned futures do not accumulate.
+   *
+   * wakeUpCount counts claims, whichever thread made them (producer or chain holder).
    */
 
   /** Sign bit of {@link #state}: the notifier is complete or failed. */
@@ -145,6 +186,7 @@ public final class ProgressNotifier {
   private static final VarHandle OUTCOME;
   private static final VarHandle SEQUENCE;
   private static final VarHandle WAKE_UPS;
+  private static final VarHandle CHAINING;
 
   static {
     try {
@@ -153,6 +195,7 @@ public final class ProgressNotifier {
       OUTCOME = lookup.findVarHandle(ProgressNotifier.class, "outcome", Object.class);
       SEQUENCE = lookup.findVarHandle(ProgressNotifier.class, "sequence", long.class);
       WAKE_UPS = lookup.findVarHandle(ProgressNotifier.class, "wakeUps", long.class);
+      CHAINING = lookup.findVarHandle(ProgressNotifier.class, "chaining", boolean.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -173,6 +216,9 @@ public final class ProgressNotifier {
 
   /** Number of waiters this notifier woke: threads unparked plus futures completed. */
   private volatile long wakeUps;
+
+  /** True while a wake-up chain runs: its holder will wake every waiter reached meanwhile. */
+  private volatile boolean chaining;
 
   private final ConcurrentSkipListSet<Waiter> waiters = new ConcurrentSkipListSet<>(BY_TARGET);
 
@@ -435,13 +481,13 @@ public final class ProgressNotifier {
     register(node);
     s = state;
     if (isSettled(s, target)) {
-      if (waiters.remove(node)) {
+      if (cancel(node)) {
         settle(future, s, target); // our own thread: the caller has registered no dependents yet
       }
-      // else a producer claimed the node and completes the future
+      // else a chain step claimed the node and completes the future
       return future;
     }
-    future.whenComplete((value, failure) -> waiters.remove(node));
+    future.whenComplete((value, failure) -> cancel(node));
     return future;
   }
 
@@ -475,9 +521,9 @@ public final class ProgressNotifier {
 
   /**
    * Returns the number of wake-ups this notifier has performed: waiting threads unparked plus
-   * {@code whenAtLeast} futures completed because an advance or a terminal call reached them.
-   * Wake-ups performed by waiters themselves (a waiter that finds its target reached on its own)
-   * are not counted.
+   * {@code whenAtLeast} futures completed because an advance or a terminal call reached them,
+   * whether the producer or a woken waiter passing the wake-up chain on performed them. A waiter
+   * that finds its target reached on its own, without being woken, is not counted.
    *
    * <p>This is a diagnostic, for tests and benchmarks that check that advances wake only the
    * waiters they reach; the value is exact once the notifier is quiescent.
@@ -536,9 +582,11 @@ public final class ProgressNotifier {
         }
       }
     } finally {
-      // If a producer already removed the node it has unparked (or will unpark) this thread;
-      // that stray permit at most makes a later park return early, and every park re-checks.
-      waiters.remove(node);
+      if (!cancel(node)) {
+        // Claimed: the claimer unparked (or will unpark) this thread and handed it the chain.
+        // That stray permit at most makes a later park return early, and every park re-checks.
+        runChain();
+      }
     }
   }
 
@@ -557,16 +605,11 @@ public final class ProgressNotifier {
     if (!published || waiters.isEmpty()) {
       return;
     }
-    List<Waiter> futures = null;
-    for (Waiter node : waiters) {
-      if (node.target > value) {
-        break;
-      }
-      if (waiters.remove(node)) {
-        futures = wake(node, futures);
-      }
+    Waiter lowest = lowest();
+    if (lowest == null || lowest.target > value) {
+      return; // nobody reached; a waiter registering now sees the value itself
     }
-    completeLater(futures);
+    startChain();
   }
 
   /** Returns whether this call decided the outcome. */
@@ -577,29 +620,74 @@ public final class ProgressNotifier {
     if (before < 0 || !published) {
       return first; // another terminal call set the bit and wakes everyone; or nobody ever waited
     }
-    List<Waiter> futures = null;
-    for (Waiter node : waiters) {
-      if (waiters.remove(node)) {
-        futures = wake(node, futures);
-      }
-    }
-    completeLater(futures);
+    startChain();
     return first;
   }
 
-  /**
-   * Wakes a node this thread has claimed (removed): unparks a thread now; adds a future to the
-   * batch that {@link #completeLater} completes off this thread.
-   */
-  private List<Waiter> wake(Waiter node, List<Waiter> futures) {
-    WAKE_UPS.getAndAdd(this, 1L);
-    if (node.thread != null) {
-      LockSupport.unpark(node.thread);
-      return futures;
+  /** Runs a chain step unless a chain already runs (then its holder sees the new state). */
+  private void startChain() {
+    if (!chaining && CHAINING.compareAndSet(this, false, true)) {
+      runChain();
     }
-    List<Waiter> batch = futures != null ? futures : new ArrayList<>();
-    batch.add(node);
-    return batch;
+  }
+
+  /** The lowest registered node, or null. */
+  private Waiter lowest() {
+    for (Waiter node : waiters) {
+      return node;
+    }
+    return null;
+  }
+
+  /**
+   * A chain step, run by the chain holder: claims the reached nodes from the lowest target up to
+   * the first thread waiter, which it unparks and hands the chain to; ends the chain (and
+   * re-checks, see the implementation notes) if it finds none.
+   */
+  private void runChain() {
+    List<Waiter> futures = null;
+    try {
+      for (; ; ) {
+        long s = state;
+        for (Waiter node : waiters) {
+          if (!isSettled(s, node.target)) {
+            break;
+          }
+          boolean claimed = STATUS.compareAndSet(node, WAITING, CLAIMED);
+          waiters.remove(node);
+          if (!claimed) {
+            continue; // its waiter left on its own
+          }
+          WAKE_UPS.getAndAdd(this, 1L);
+          if (node.thread != null) {
+            LockSupport.unpark(node.thread); // the chain passes to that thread
+            return;
+          }
+          futures = futures != null ? futures : new ArrayList<>();
+          futures.add(node);
+        }
+        chaining = false;
+        // The ender's re-check: state, then the set, after the release.
+        s = state;
+        Waiter lowest = lowest();
+        if (lowest == null
+            || !isSettled(s, lowest.target)
+            || !CHAINING.compareAndSet(this, false, true)) {
+          return;
+        }
+      }
+    } finally {
+      completeLater(futures);
+    }
+  }
+
+  /** Withdraws a node that no waker has claimed; returns false if one did. */
+  private boolean cancel(Waiter node) {
+    if (STATUS.compareAndSet(node, WAITING, CANCELLED)) {
+      waiters.remove(node);
+      return true;
+    }
+    return false;
   }
 
   /** Completes claimed futures in one executor task: the producer runs none of their dependents. */
@@ -659,12 +747,30 @@ public final class ProgressNotifier {
         "progress did not reach " + target + " in time (value " + (s & VALUE) + ")");
   }
 
+  private static final int WAITING = 0;
+  private static final int CLAIMED = 1;
+  private static final int CANCELLED = 2;
+
+  private static final VarHandle STATUS;
+
+  static {
+    try {
+      STATUS = MethodHandles.lookup().findVarHandle(Waiter.class, "status", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   /** A blocked thread ({@code thread != null}) or a pending future, waiting for {@code target}. */
   private static final class Waiter {
     final long target;
     final long sequence;
     final Thread thread;
     final CompletableFuture<Long> future;
+
+    /** WAITING until claimed by a waker (CLAIMED) or withdrawn by its waiter (CANCELLED). */
+    @SuppressWarnings("unused") // accessed through STATUS
+    volatile int status;
 
     Waiter(long target, long sequence, Thread thread, CompletableFuture<Long> future) {
       this.target = target;

@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  *     ...
  * }</pre>
  *
- * and then handed to the listener, if any. Each stalled operation is reported once when its age
+ * then emitted as a JDK Flight Recorder event {@code dev.latchwork.Stall} (component, instance,
+ * operation, key-values, thread, age and the stack as text) if a recording enables it, and then
+ * handed to the listener, if any. Each stalled operation is reported once when its age
  * first reaches the threshold, and again only if it is still in flight at least one more
  * threshold after its previous report. The stack is captured while the operation is in flight: an
  * operation found closed after its stack was taken is not reported.
@@ -238,12 +240,13 @@ public final class StallWatchdog implements AutoCloseable {
       if (wallNow == null) {
         wallNow = Instant.now();
       }
-      report(new Stall(span.toOperation(now, wallNow), stack));
+      report(new Stall(span.toOperation(now, wallNow), stack), span.thread());
     }
   }
 
-  private void report(Stall stall) {
+  private void report(Stall stall, Thread stalled) {
     log.warn(stall.toString());
+    FlightEvents.stall(stall, stalled);
     inListener = true;
     if (stop.getCount() == 0) {
       // close() began after the scan's check (perhaps while the line above was written) and may

@@ -77,12 +77,25 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Cost</h2>
  *
- * When the component's logger does not accept DEBUG and in-flight tracking is off, {@code enter}
- * and {@link Span#close()} read one volatile boolean and ask the logger whether DEBUG is enabled;
- * they take no lock and allocate nothing (they return one shared inert span, on which {@link
- * Span#failUnlessOk()}, {@link Span#ok()} and {@link Span#fail} return at once). Pass numbers to the
+ * When the component's logger does not accept DEBUG, in-flight tracking is off and no Flight
+ * Recorder recording enables {@code dev.latchwork.Operation}, {@code enter} and {@link
+ * Span#close()} read two volatile booleans (one more field read while any recording runs) and ask
+ * the logger whether DEBUG is enabled; they take no lock and allocate nothing (they return one
+ * shared inert span, on which {@link Span#failUnlessOk()}, {@link Span#ok()} and {@link
+ * Span#fail} return at once). Pass numbers to the
  * {@code long} overloads, which do not box. Otherwise, each operation allocates a span, and, when
  * logging, the lines.
+ *
+ * <h2>Flight Recorder events</h2>
+ *
+ * While a JDK Flight Recorder recording enables the event {@code dev.latchwork.Operation}, every
+ * operation that lasts at least the event's threshold (20 ms unless the recording's settings, a
+ * {@code .jfc} file or {@code RecordingStream.enable(..).withThreshold(..)}, say otherwise) is
+ * recorded with its component, instance, operation, key/value pairs as text ({@code key=value
+ * ...}), the thread that entered it, its failure if any, its start time and duration. The
+ * event's category is "Latchwork". A {@link StallWatchdog} also emits {@code
+ * dev.latchwork.Stall} events. Events cost nothing while no recording enables them: the
+ * Flight Recorder is not even initialized by latchwork.
  *
  * <h2>Operations in flight</h2>
  *
@@ -108,8 +121,10 @@ public final class Tracer {
   /*
    * Implementation notes.
    *
-   * Fast path: enter() checks its arguments for null, asks the logger isDebugEnabled() and reads
-   * the volatile InFlightRegistry switch; when both are false it returns Span.NOOP, whose close()
+   * Fast path: enter() checks its arguments for null, asks the logger isDebugEnabled(), reads
+   * the volatile InFlightRegistry switch and asks FlightEvents whether a recording wants
+   * Operation events (a volatile read until the Flight Recorder initializes, then an
+   * EventType.isEnabled()); when all are false it returns Span.NOOP, whose close()
    * and fail() return at once. No allocation: the long overloads take primitives, there are no
    * varargs, and the NOOP span is a constant.
    *
@@ -119,6 +134,9 @@ public final class Tracer {
    * tracking was on, and deregistered by close() before close() returns, whatever the switch
    * says by then (the span remembers that it registered). Then, if DEBUG was enabled at enter,
    * the ENTER line is built and its "key=value ... thread=.. tid=.." part kept for the EXIT line.
+   * If a recording wanted Operation events at enter, the span holds an OperationEvent begun at
+   * enter; close() ends it and lets JFR apply the threshold (shouldCommit) before any field is
+   * formatted, so operations under the threshold format nothing.
    *
    * Instance numbers come from a ClassValue<AtomicInteger>: per component class, lock-free, and
    * without keeping classes (and their loaders) reachable as a static map would.
@@ -278,11 +296,15 @@ public final class Tracer {
       long long2) {
     boolean logging = log.isDebugEnabled();
     boolean tracking = InFlightRegistry.isEnabled();
-    if (!logging && !tracking) {
+    boolean recording = FlightEvents.operationEnabled();
+    if (!logging && !tracking && !recording) {
       return Span.NOOP;
     }
     Span span =
         new Span(this, logging, tracking, operation, key1, value1, long1, key2, value2, long2);
+    if (recording) {
+      span.event = FlightEvents.beginOperation();
+    }
     if (tracking) {
       InFlightRegistry.register(span);
     }
@@ -375,9 +397,9 @@ public final class Tracer {
   public static final class Span implements AutoCloseable {
     /*
      * Implementation notes: NOOP (tracer == null) is the shared inert span of the fast path.
-     * Every other field but failure/closed is final and written before the span is published
+     * Every other field but failure/closed/event is final and written before the span is published
      * to the registry (by a ConcurrentHashMap put, which orders the writes before any
-     * snapshot's reads). failure and closed are only touched by the owning thread.
+     * snapshot's reads). failure, closed and event are only touched by the owning thread.
      */
 
     static final Span NOOP = new Span(null, false, false, "", null, null, 0L, null, null, 0L);
@@ -404,6 +426,9 @@ public final class Tracer {
     private boolean failUnlessOk;
     /** Set by {@link #ok()}: the operation succeeded, whatever {@link #fail} recorded. */
     private boolean succeeded;
+
+    /** The Flight Recorder event begun at enter, if a recording wanted one; else null. */
+    private OperationEvent event;
 
     private Span(
         Tracer tracer,
@@ -529,6 +554,27 @@ public final class Tracer {
       if (logged) {
         logExit(took);
       }
+      if (event != null) {
+        commitEvent();
+      }
+    }
+
+    /** Ends the event and commits it if it passed the threshold (JFR decides). */
+    private void commitEvent() {
+      OperationEvent e = event;
+      e.end();
+      if (!e.shouldCommit()) {
+        return;
+      }
+      e.component = tracer.component;
+      e.instance = tracer.instance;
+      e.operation = operation;
+      StringBuilder text = new StringBuilder();
+      appendArguments(text);
+      e.keyValues = text.length() == 0 ? "" : text.substring(1); // without the leading space
+      e.thread = thread;
+      e.failure = failureText();
+      e.commit();
     }
 
     private void logEnter() {
@@ -544,15 +590,24 @@ public final class Tracer {
     private void logExit(long tookNanos) {
       StringBuilder line = line("EXIT").append(" took=");
       appendMillis(line, tookNanos);
-      if (!succeeded) {
-        if (failure != null) {
-          line.append(" FAILED ");
-          appendValue(line, failure);
-        } else if (failUnlessOk) {
-          line.append(" FAILED (no ok() before close)");
-        }
+      String failed = failureText();
+      if (failed != null) {
+        line.append(" FAILED ").append(failed);
       }
       tracer.log.debug(line.toString());
+    }
+
+    /** What the EXIT line says after FAILED, or null if the operation did not fail. */
+    private String failureText() {
+      if (succeeded) {
+        return null;
+      }
+      if (failure != null) {
+        StringBuilder text = new StringBuilder();
+        appendValue(text, failure);
+        return text.toString();
+      }
+      return failUnlessOk ? "(no ok() before close)" : null;
     }
 
     private StringBuilder line(String event) {

@@ -188,7 +188,12 @@ public final class FetchStore implements Closeable {
       int len = (int) Math.min(dst.remaining(), size - position);
       long end = position + len;
       if (len > 0 && !download.isPresent(position, end)) {
-        awaitRange(position, end, timeoutNanos);
+        ReaderWaitEvent event = FetchStoreEvent.start(ReaderWaitEvent::new);
+        try {
+          awaitRange(position, end, timeoutNanos);
+        } finally {
+          ReaderWaitEvent.finish(event, tracer.instance(), position, len);
+        }
       }
       return span.ok(len == 0 ? 0 : file.read(dst, position, len, insideReadHook));
     }

@@ -119,12 +119,19 @@ final class PartFetcher {
   boolean fetch(int p) {
     long start = (long) p * partSize;
     long end = Math.min(size, start + partSize);
+    long[] reached = {start};
+    int[] attempts = {1};
+    boolean succeeded = false;
+    PartFetchEvent event = FetchStoreEvent.start(PartFetchEvent::new);
     try (Tracer.Span span = tracer.enter("fetchPart", "part", p, "start", start).failUnlessOk()) {
-      long[] reached = {start};
       try {
         retryPolicy.call(() -> copy(p, start, end, reached), backoff, stopped,
-            (attempt, failure, delay) -> retrying(p, attempt, reached[0], failure, delay));
+            (attempt, failure, delay) -> {
+              attempts[0] = attempt + 1;
+              retrying(p, attempt, reached[0], failure, delay);
+            });
         span.ok();
+        succeeded = true;
         return true;
       } catch (IOException e) {
         span.fail(e);
@@ -139,6 +146,8 @@ final class PartFetcher {
         }
         return false;
       }
+    } finally {
+      PartFetchEvent.finish(event, tracer.instance(), p, reached[0] - start, attempts[0], succeeded);
     }
   }
 

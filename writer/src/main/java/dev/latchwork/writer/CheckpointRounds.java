@@ -187,8 +187,10 @@ final class CheckpointRounds {
     if (n == 0) {
       return;
     }
+    CheckpointEvent event = WriterEvent.start(CheckpointEvent::new);
     data.force(true); // every chunk collected above was written before this force began
     checkpoint.append(indices, crcs, n);
+    WriterEvent.finish(event, n, (long) n * Checkpoint.RECORD_SIZE);
     for (int k = 0; k < n; k++) {
       slots.recorded((int) indices[k], crcs[k]);
     }

@@ -152,6 +152,7 @@ final class Commits {
     Attempt a = attempt.get();
     finalizations.incrementAndGet();
     boolean interrupted = Thread.interrupted();
+    ChunkCommitEvent event = WriterEvent.start(ChunkCommitEvent::new);
     try {
       IncompleteChunkWriteException missing = incomplete(); // exact: no write is in flight
       if (missing.missingCount() > 0) {
@@ -165,6 +166,7 @@ final class Commits {
       for (ProgressNotifier n : progress) {
         n.complete();
       }
+      WriterEvent.finish(event, layout.chunkCount(), layout.payloadSize());
       a.done.open();
     } catch (IOException | RuntimeException | Error e) {
       phases.settle(WriterPhases.FAILED);

@@ -47,9 +47,9 @@ import org.openjdk.jmh.infra.Blackhole;
  * JMH thread.
  */
 @State(Scope.Benchmark)
-@Fork(1)
+@Fork(3)
 @Warmup(iterations = 1, time = 1000, timeUnit = TimeUnit.MILLISECONDS)
-@Measurement(iterations = 2, time = 1000, timeUnit = TimeUnit.MILLISECONDS)
+@Measurement(iterations = 3, time = 1000, timeUnit = TimeUnit.MILLISECONDS)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Threads(1)

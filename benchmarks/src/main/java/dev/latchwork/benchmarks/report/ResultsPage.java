@@ -522,9 +522,31 @@ public final class ResultsPage {
     targetRows.add(new String[] {target, measured, status, why});
   }
 
+  /** A "latchwork no slower than the alternative" target: met if faster or equal within error. */
+  private void noSlower(String id, String t, Optional<Result> lw, Optional<Result> alt) {
+    if (lw.isEmpty() || alt.isEmpty()) {
+      target(id, t, "-", null);
+      return;
+    }
+    Result.Metric l = lw.get().primary();
+    Result.Metric c = alt.get().primary();
+    boolean within = l.score() <= c.score() || overlaps(l, c);
+    target(
+        id,
+        t,
+        String.format(
+            Locale.ROOT,
+            "%s vs %s (speed-up %s×%s)",
+            score(l),
+            score(c),
+            fmt(speedUp(lw.get(), alt.get())),
+            l.score() <= c.score() ? "" : within ? ", equal within error" : ""),
+        within);
+  }
+
   private void renderTargets(StringBuilder md) {
     evaluateTargets();
-    md.append("## Targets (issue 7)\n\n");
+    md.append("## Targets\n\n");
     md.append("| target | measured (same run) | result | why / note |\n|---|---|---|---|\n");
     for (String[] row : targetRows) {
       md.append("| ").append(String.join(" | ", row)).append(" |\n");
@@ -535,27 +557,11 @@ public final class ResultsPage {
   private void evaluateTargets() {
     // Latch fast path no slower than CountDownLatch.
     {
-      Optional<Result> lw = find("LatchAwaitAfterOpenBenchmark", LATCHWORK, r -> true);
-      Optional<Result> cdl = find("LatchAwaitAfterOpenBenchmark", "countDownLatch", r -> true);
-      String t = "latch `await()` after open no slower than `CountDownLatch`";
-      if (lw.isPresent() && cdl.isPresent()) {
-        Result.Metric l = lw.get().primary();
-        Result.Metric c = cdl.get().primary();
-        boolean within = l.score() <= c.score() || overlaps(l, c);
-        target(
-            "latch.fastPath",
-            t,
-            String.format(
-                Locale.ROOT,
-                "%s vs %s (speed-up %s×%s)",
-                score(l),
-                score(c),
-                fmt(speedUp(lw.get(), cdl.get())),
-                l.score() <= c.score() ? "" : within ? ", equal within error" : ""),
-            within);
-      } else {
-        target("latch.fastPath", t, "-", null);
-      }
+      noSlower(
+          "latch.fastPath",
+          "latch `await()` after open no slower than `CountDownLatch`",
+          find("LatchAwaitAfterOpenBenchmark", LATCHWORK, r -> true),
+          find("LatchAwaitAfterOpenBenchmark", "countDownLatch", r -> true));
     }
     // Notifier, 256 waiters: >= 10x fewer wake-ups than signalAll and higher producer throughput.
     Set<String> works = new LinkedHashSet<>();
@@ -599,6 +605,41 @@ public final class ResultsPage {
         target("notifier.wakeUps." + work, "notifier ≥10× fewer wake-ups than `signalAll`" + suffix, "-", null);
         target("notifier.throughput." + work, "notifier producer throughput higher" + suffix, "-", null);
       }
+    }
+    // Hand-off wake-ups: a fast producer keeps its speed and still serves its waiters on time.
+    {
+      Predicate<Result> w = param("waiters", "256").and(param("producerWork", "200"));
+      Optional<Result> lw = find("NotifierWaitersBenchmark", LATCHWORK, w);
+      Optional<Result> sig = find("NotifierWaitersBenchmark", "lockCondition", w);
+      String t = "notifier producer ≥1.0× lock + `signalAll` while serving waiters ≤50 steps late"
+          + " (256 waiters, producerWork=200)";
+      if (lw.isPresent() && sig.isPresent()) {
+        double ratio = speedUp(lw.get(), sig.get());
+        double late = stepsLatePerServedWait(lw.get());
+        target(
+            "notifier.handoff.200",
+            t,
+            String.format(
+                Locale.ROOT,
+                "%s vs %s (%s×); latchwork's waiters served %s steps late (lock + signalAll: %s)",
+                score(lw.get().primary()),
+                score(sig.get().primary()),
+                fmt(ratio),
+                fmt(late),
+                fmt(stepsLatePerServedWait(sig.get()))),
+            ratio >= 1.0 && late <= 50);
+      } else {
+        target("notifier.handoff.200", t, "-", null);
+      }
+    }
+    // Latch open-to-wake with 64 platform waiters no slower than CountDownLatch.
+    {
+      Predicate<Result> w = param("waiters", "64").and(param("threadKind", "platform"));
+      noSlower(
+          "latch.openToWake.64",
+          "latch open-to-wake of 64 platform waiters no slower than `CountDownLatch`",
+          find("LatchOpenToWakeBenchmark", LATCHWORK, w),
+          find("LatchOpenToWakeBenchmark", "countDownLatch", w));
     }
     // Tracer disabled within 2 ns of the guard, 0 B/op.
     {
