@@ -11,8 +11,6 @@ import dev.latchwork.writer.ChunkLayout;
 import dev.latchwork.writer.ChunkWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -39,72 +37,70 @@ public final class UsesEveryLibrary {
   public static byte[] roundTrip(Path dir, byte[] payload) throws IOException, InterruptedException {
     Tracer tracer = Tracer.forInstance(UsesEveryLibrary.class);
     try (Tracer.Span span = tracer.enter("roundTrip", "bytes", payload.length)) {
-      BroadcastLatch written = new BroadcastLatch();
-      ProgressNotifier progress = new ProgressNotifier();
-
-      Path source = dir.resolve("source.bin");
-      try (PositionalWriter out = PositionalWriter.open(source)) {
-        out.write(ByteBuffer.wrap(payload), 0);
-        out.force(false);
-      }
-      progress.advanceTo(payload.length);
-      written.open();
-      if (!written.await(Duration.ofSeconds(10))
-          || progress.awaitAtLeast(payload.length) < payload.length) {
-        throw new IllegalStateException("signals did not arrive");
-      }
-
-      ByteBuffer fetched = ByteBuffer.allocate(payload.length);
-      try (FetchStore store = FetchStore.builder(PathRangeSource.of(source))
-          .tempDirectory(dir)
-          .open()) {
-        store.awaitComplete();
-        while (fetched.hasRemaining()) {
-          if (store.read(fetched, fetched.position()) < 0) {
-            throw new IllegalStateException("store ended early at " + fetched.position());
-          }
-        }
-      }
-      fetched.flip();
-
-      Path target = dir.resolve("data.lw");
-      ChunkWriter writer = ChunkWriter.create(target, ChunkLayout.framed(1024, payload.length));
       try {
-        long chunks = writer.layout().chunkCount();
-        for (long index = 0; index < chunks; index++) {
-          int from = Math.toIntExact(index * 1024);
-          int length = writer.layout().chunkLength(index);
-          writer.write(index, fetched.slice(from, length));
-        }
-        writer.commit();
-      } finally {
-        writer.abort();
-      }
-
-      try (ChunkFile file = ChunkFile.open(target)) {
-        file.verify();
-        byte[] back = new byte[Math.toIntExact(file.payloadSize())];
-        ByteBuffer chunk = ByteBuffer.allocate(file.layout().chunkSize());
-        for (long index = 0; index < file.chunkCount(); index++) {
-          chunk.clear();
-          file.readChunk(index, chunk);
-          chunk.flip();
-          chunk.get(back, Math.toIntExact(index * 1024), chunk.remaining());
-        }
-        return back;
+        return throughEveryModule(dir, payload);
+      } catch (IOException | InterruptedException | RuntimeException e) {
+        span.fail(e);
+        throw e;
       }
     }
   }
 
-  /**
-   * Runs {@link #roundTrip} in a temporary directory and prints the result.
-   *
-   * @param args ignored
-   * @throws Exception if the round trip fails
-   */
-  public static void main(String[] args) throws Exception {
-    Path dir = Files.createTempDirectory("latchwork-consumer");
-    byte[] back = roundTrip(dir, "hello, modules".getBytes(StandardCharsets.UTF_8));
-    System.out.println(new String(back, StandardCharsets.UTF_8) + " (files in " + dir + ")");
+  private static byte[] throughEveryModule(Path dir, byte[] payload)
+      throws IOException, InterruptedException {
+    BroadcastLatch written = new BroadcastLatch();
+    ProgressNotifier progress = new ProgressNotifier();
+
+    Path source = dir.resolve("source.bin");
+    try (PositionalWriter out = PositionalWriter.open(source)) {
+      out.write(ByteBuffer.wrap(payload), 0);
+      out.force(false);
+    }
+    progress.advanceTo(payload.length);
+    written.open();
+    if (!written.await(Duration.ofSeconds(10))
+        || progress.awaitAtLeast(payload.length) < payload.length) {
+      throw new IllegalStateException("signals did not arrive");
+    }
+
+    ByteBuffer fetched = ByteBuffer.allocate(payload.length);
+    try (FetchStore store = FetchStore.builder(PathRangeSource.of(source))
+        .tempDirectory(dir)
+        .open()) {
+      store.awaitComplete();
+      while (fetched.hasRemaining()) {
+        if (store.read(fetched, fetched.position()) < 0) {
+          throw new IllegalStateException("store ended early at " + fetched.position());
+        }
+      }
+    }
+    fetched.flip();
+
+    Path target = dir.resolve("data.lw");
+    ChunkWriter writer = ChunkWriter.create(target, ChunkLayout.framed(1024, payload.length));
+    try {
+      long chunks = writer.layout().chunkCount();
+      for (long index = 0; index < chunks; index++) {
+        int from = Math.toIntExact(index * 1024);
+        int length = writer.layout().chunkLength(index);
+        writer.write(index, fetched.slice(from, length));
+      }
+      writer.commit();
+    } finally {
+      writer.abort();
+    }
+
+    try (ChunkFile file = ChunkFile.open(target)) {
+      file.verify();
+      byte[] back = new byte[Math.toIntExact(file.payloadSize())];
+      ByteBuffer chunk = ByteBuffer.allocate(file.layout().chunkSize());
+      for (long index = 0; index < file.chunkCount(); index++) {
+        chunk.clear();
+        file.readChunk(index, chunk);
+        chunk.flip();
+        chunk.get(back, Math.toIntExact(index * 1024), chunk.remaining());
+      }
+      return back;
+    }
   }
 }

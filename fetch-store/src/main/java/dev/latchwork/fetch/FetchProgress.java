@@ -19,12 +19,20 @@ package dev.latchwork.fetch;
 public record FetchProgress(
     long bytesPresent, long size, int partsDone, int partsInFlight, long retries) {
 
-  /** Returns true when every byte of the object is present. */
+  /**
+   * Returns true when every byte of the object is present.
+   *
+   * @return true if {@code bytesPresent == size}
+   */
   public boolean isComplete() {
     return bytesPresent == size;
   }
 
-  /** Returns {@code bytesPresent / size}, or 1 for an empty object. */
+  /**
+   * Returns {@code bytesPresent / size}, or 1 for an empty object.
+   *
+   * @return the fraction of the object present, in {@code [0, 1]}
+   */
   public double fraction() {
     return size == 0 ? 1.0 : (double) bytesPresent / size;
   }

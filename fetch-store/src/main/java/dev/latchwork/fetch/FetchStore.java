@@ -194,6 +194,8 @@ public final class FetchStore implements Closeable {
   /**
    * Returns a builder for a store over {@code source}.
    *
+   * @param source where the object's bytes come from
+   * @return a builder with the default settings
    * @throws NullPointerException if {@code source} is null
    */
   public static Builder builder(RangeSource source) {
@@ -231,8 +233,14 @@ public final class FetchStore implements Closeable {
    * downloaded; as {@link #read(ByteBuffer, long)} otherwise. A read that times out leaves nothing
    * behind, but the parts it asked for stay first in the fetch order.
    *
+   * @param dst the buffer to fill from its position
+   * @param position the object offset of the first byte to read, {@code >= 0}
+   * @param timeout how long to wait at most for the bytes
+   * @return the number of bytes read, or -1 if {@code position} is at or past the end
    * @throws TimeoutException if the bytes are not present within {@code timeout}
    * @throws NullPointerException if {@code dst} or {@code timeout} is null
+   * @throws IOException as {@link #read(ByteBuffer, long)}
+   * @throws InterruptedException if interrupted while waiting
    */
   public int read(ByteBuffer dst, long position, Duration timeout)
       throws IOException, InterruptedException, TimeoutException {
@@ -337,6 +345,8 @@ public final class FetchStore implements Closeable {
    * InterruptedIOException} with the interrupt status kept); closing it does not close the store.
    * It is not safe for concurrent use.
    *
+   * @param position the object offset the stream starts at, {@code >= 0}
+   * @return a new stream over the object from {@code position}
    * @throws IllegalArgumentException if {@code position} is negative
    * @throws ClosedStoreException if the store is closed
    */
@@ -361,6 +371,7 @@ public final class FetchStore implements Closeable {
    * position is not synchronized: use one channel per thread (they are cheap) or the positional
    * {@code read}.
    *
+   * @return a new read-only channel over the object
    * @throws ClosedStoreException if the store is closed
    */
   public SeekableByteChannel newChannel() throws ClosedStoreException {
@@ -374,7 +385,11 @@ public final class FetchStore implements Closeable {
     }
   }
 
-  /** Returns the object's size in bytes, as the source described it. */
+  /**
+   * Returns the object's size in bytes, as the source described it.
+   *
+   * @return the object's size in bytes
+   */
   public long size() {
     return size;
   }
@@ -384,7 +399,11 @@ public final class FetchStore implements Closeable {
     return presentRanges.get().contiguousEnd(position);
   }
 
-  /** Returns a snapshot of the download's progress; never blocks. */
+  /**
+   * Returns a snapshot of the download's progress; never blocks.
+   *
+   * @return the current progress
+   */
   public FetchProgress progress() {
     return new FetchProgress(bytesPresent.get(), size, partsDone.get(), partsInFlight.get(),
         retries.get());
@@ -409,6 +428,7 @@ public final class FetchStore implements Closeable {
   /**
    * Waits at most {@code timeout} until every byte of the object is present.
    *
+   * @param timeout how long to wait at most
    * @return true if the download is complete, false if the timeout elapsed first
    * @throws ClosedStoreException if the store is closed before or while waiting
    * @throws IOException if the download failed (the cause is the failure)
@@ -455,6 +475,7 @@ public final class FetchStore implements Closeable {
    * every operation throws {@link ClosedStoreException}. If the move fails the store is closed all
    * the same and the temp file is deleted.
    *
+   * @param target the path the downloaded file gets
    * @throws IllegalStateException if the download is not complete (see {@link #awaitComplete()})
    * @throws ClosedStoreException if the store is already closed
    * @throws IOException if the download failed, or the file cannot be flushed or moved
@@ -750,7 +771,12 @@ public final class FetchStore implements Closeable {
       this.source = source;
     }
 
-    /** Directory of the temp file; default {@code java.io.tmpdir}. */
+    /**
+     * Directory of the temp file; default {@code java.io.tmpdir}.
+     *
+     * @param directory an existing directory
+     * @return this builder
+     */
     public Builder tempDirectory(Path directory) {
       this.tempDirectory = Objects.requireNonNull(directory, "directory");
       return this;
@@ -759,6 +785,8 @@ public final class FetchStore implements Closeable {
     /**
      * Bytes per part (one range request each); default 8 MiB.
      *
+     * @param bytes bytes per part
+     * @return this builder
      * @throws IllegalArgumentException if {@code bytes <= 0}
      */
     public Builder partSize(long bytes) {
@@ -772,6 +800,8 @@ public final class FetchStore implements Closeable {
     /**
      * Parts fetched at once; default 4.
      *
+     * @param parts how many parts are fetched at once
+     * @return this builder
      * @throws IllegalArgumentException if {@code parts <= 0}
      */
     public Builder parallelism(int parts) {
@@ -782,7 +812,12 @@ public final class FetchStore implements Closeable {
       return this;
     }
 
-    /** How transient failures are retried; default {@link RetryPolicy#DEFAULT}. */
+    /**
+     * How transient failures are retried; default {@link RetryPolicy#DEFAULT}.
+     *
+     * @param policy the retry policy
+     * @return this builder
+     */
     public Builder retryPolicy(RetryPolicy policy) {
       this.retryPolicy = Objects.requireNonNull(policy, "policy");
       return this;
@@ -794,6 +829,8 @@ public final class FetchStore implements Closeable {
      * as a transient failure; default 60 seconds; {@link Duration#ZERO} waits forever. Without it a
      * server that stalls mid-body would hold a part, and every reader of it, until {@code close()}.
      *
+     * @param timeout the longest wait for the next bytes, or {@link Duration#ZERO} for no limit
+     * @return this builder
      * @throws IllegalArgumentException if {@code timeout} is negative
      */
     public Builder readTimeout(Duration timeout) {
@@ -809,13 +846,21 @@ public final class FetchStore implements Closeable {
      * Executor running the fetches (up to {@code parallelism} long-running tasks) and the
      * listener's deliveries; it is not shut down by the store. Default: the store's own daemon
      * threads, named {@code latchwork-fetch-<store>-<n>}, shut down on close.
+     *
+     * @param executor runs the fetches and listener deliveries
+     * @return this builder
      */
     public Builder executor(Executor executor) {
       this.executor = Objects.requireNonNull(executor, "executor");
       return this;
     }
 
-    /** Progress listener, called as described in {@link FetchStore}. */
+    /**
+     * Progress listener, called as described in {@link FetchStore}.
+     *
+     * @param listener receives progress snapshots
+     * @return this builder
+     */
     public Builder listener(Consumer<? super FetchProgress> listener) {
       this.listener = Objects.requireNonNull(listener, "listener");
       return this;
@@ -831,6 +876,7 @@ public final class FetchStore implements Closeable {
      * Describes the source (retrying transient failures per the retry policy), creates the temp
      * file and starts fetching.
      *
+     * @return the open store, fetching in the background
      * @throws IOException if the source cannot be described or the temp file cannot be created;
      *     nothing is left behind
      * @throws IllegalArgumentException if the part size is too small for the object

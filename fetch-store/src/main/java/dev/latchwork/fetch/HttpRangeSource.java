@@ -76,6 +76,8 @@ public final class HttpRangeSource implements RangeSource {
    * Returns a source for {@code uri} using a shared client that follows redirects except from
    * https to http and times out connects after 30 seconds.
    *
+   * @param uri the object's absolute http or https URI
+   * @return a source for {@code uri}
    * @throws NullPointerException if {@code uri} is null
    * @throws IllegalArgumentException if {@code uri} is not an absolute http or https URI with a
    *     host
@@ -87,6 +89,9 @@ public final class HttpRangeSource implements RangeSource {
   /**
    * Returns a source for {@code uri} using {@code client}.
    *
+   * @param uri the object's absolute http or https URI
+   * @param client the client sending the requests
+   * @return a source for {@code uri}
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code uri} is not an absolute http or https URI with a
    *     host

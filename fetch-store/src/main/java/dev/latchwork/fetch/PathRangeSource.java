@@ -30,6 +30,8 @@ public final class PathRangeSource implements RangeSource {
   /**
    * Returns a source reading {@code path}. The file is not touched until {@link #describe()}.
    *
+   * @param path the file to read
+   * @return a source reading {@code path}
    * @throws NullPointerException if {@code path} is null
    */
   public static PathRangeSource of(Path path) {

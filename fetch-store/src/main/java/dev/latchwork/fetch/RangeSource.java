@@ -69,6 +69,8 @@ public interface RangeSource {
     /**
      * Validates the description.
      *
+     * @param size the object's size in bytes, {@code >= 0}
+     * @param versionTag an opaque version identifier, or {@code null} when the source has none
      * @throws IllegalArgumentException if {@code size} is negative
      */
     public ObjectInfo {

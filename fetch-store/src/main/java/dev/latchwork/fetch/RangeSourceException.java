@@ -26,6 +26,7 @@ public final class RangeSourceException extends IOException {
     VERSION_CHANGED
   }
 
+  /** Whether retrying can help; part of the serialized form. */
   private final Kind kind;
 
   /**
@@ -50,12 +51,20 @@ public final class RangeSourceException extends IOException {
     this.kind = Objects.requireNonNull(kind, "kind");
   }
 
-  /** Returns whether retrying can help and why not. */
+  /**
+   * Returns whether retrying can help and why not.
+   *
+   * @return the kind of failure
+   */
   public Kind kind() {
     return kind;
   }
 
-  /** Returns true for {@link Kind#TRANSIENT}. */
+  /**
+   * Returns true for {@link Kind#TRANSIENT}.
+   *
+   * @return true if retrying may succeed
+   */
   public boolean isRetryable() {
     return kind == Kind.TRANSIENT;
   }

@@ -27,6 +27,10 @@ public record RetryPolicy(int maxAttempts, Duration baseBackoff, Duration maxBac
   /**
    * Validates the policy.
    *
+   * @param maxAttempts attempts per part including the first, {@code >= 1}
+   * @param baseBackoff delay before the first retry, {@code >= 0}
+   * @param maxBackoff cap of every delay, {@code >= baseBackoff}
+   * @param jitter fraction in {@code [0, 1]} by which a delay is randomly shortened
    * @throws IllegalArgumentException naming the bad component
    * @throws NullPointerException if a duration is null
    */
@@ -48,12 +52,21 @@ public record RetryPolicy(int maxAttempts, Duration baseBackoff, Duration maxBac
     }
   }
 
-  /** Returns a policy that tries each part once. */
+  /**
+   * Returns a policy that tries each part once.
+   *
+   * @return a policy with {@code maxAttempts == 1}
+   */
   public static RetryPolicy noRetries() {
     return new RetryPolicy(1, Duration.ZERO, Duration.ZERO, 0);
   }
 
-  /** Returns this policy with another attempt limit. */
+  /**
+   * Returns this policy with another attempt limit.
+   *
+   * @param attempts the new attempt limit, {@code >= 1}
+   * @return a policy like this one but with {@code maxAttempts == attempts}
+   */
   public RetryPolicy withMaxAttempts(int attempts) {
     return new RetryPolicy(attempts, baseBackoff, maxBackoff, jitter);
   }

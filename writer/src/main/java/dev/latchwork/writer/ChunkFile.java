@@ -49,6 +49,8 @@ public final class ChunkFile implements Closeable {
   /**
    * Opens and validates a FRAMED chunk file.
    *
+   * @param path the chunk file, as committed by {@link ChunkWriter}
+   * @return the open file; close it to release its channel
    * @throws CorruptChunkFileException if the file is truncated, has trailing bytes, a bad magic,
    *     an unsupported version, or a header or footer that fails its checksum or disagrees
    * @throws IOException if the file cannot be read
@@ -90,22 +92,38 @@ public final class ChunkFile implements Closeable {
     }
   }
 
-  /** The file's layout (always {@link ChunkLayout.Format#FRAMED}). */
+  /**
+   * The file's layout (always {@link ChunkLayout.Format#FRAMED}).
+   *
+   * @return the layout recorded in the header
+   */
   public ChunkLayout layout() {
     return layout;
   }
 
-  /** The number of chunks. */
+  /**
+   * The number of chunks.
+   *
+   * @return the number of chunks
+   */
   public long chunkCount() {
     return chunkCrcs.length;
   }
 
-  /** The payload size in bytes. */
+  /**
+   * The payload size in bytes.
+   *
+   * @return the payload size in bytes
+   */
   public long payloadSize() {
     return layout.payloadSize();
   }
 
-  /** The CRC32C of the whole payload, as recorded in the footer. */
+  /**
+   * The CRC32C of the whole payload, as recorded in the footer.
+   *
+   * @return the payload's CRC32C
+   */
   public int payloadCrc32c() {
     return payloadCrc;
   }
@@ -113,6 +131,8 @@ public final class ChunkFile implements Closeable {
   /**
    * The CRC32C of chunk {@code index}, as recorded in the footer.
    *
+   * @param index a chunk index, in {@code [0, chunkCount())}
+   * @return the chunk's CRC32C
    * @throws IndexOutOfBoundsException if {@code index} is out of range
    */
   public int chunkCrc32c(long index) {
@@ -120,7 +140,11 @@ public final class ChunkFile implements Closeable {
     return chunkCrcs[(int) index];
   }
 
-  /** The path this file was opened from. */
+  /**
+   * The path this file was opened from.
+   *
+   * @return the path given to {@link #open(Path)}
+   */
   public Path path() {
     return path;
   }
@@ -130,6 +154,8 @@ public final class ChunkFile implements Closeable {
    * buffer's position advances by the chunk's length; on failure it is unchanged (its content
    * after the position is unspecified).
    *
+   * @param index a chunk index, in {@code [0, chunkCount())}
+   * @param dst receives the chunk at its position
    * @return the chunk's length
    * @throws IndexOutOfBoundsException if {@code index} is out of range
    * @throws IllegalArgumentException if {@code dst} has less room than the chunk's length

@@ -38,6 +38,9 @@ public record ChunkLayout(Format format, int chunkSize, long payloadSize) {
   /**
    * Validates the layout.
    *
+   * @param format how the file is laid out
+   * @param chunkSize bytes per chunk (the last chunk may be shorter), {@code > 0}
+   * @param payloadSize total payload bytes, {@code >= 0}
    * @throws NullPointerException if {@code format} is null
    * @throws IllegalArgumentException if {@code chunkSize} is not positive, {@code payloadSize} is
    *     negative, or the chunk count exceeds {@link #MAX_CHUNK_COUNT}
@@ -65,17 +68,33 @@ public record ChunkLayout(Format format, int chunkSize, long payloadSize) {
     }
   }
 
-  /** A {@link Format#FRAMED} layout; see the constructor for validation. */
+  /**
+   * A {@link Format#FRAMED} layout; see the constructor for validation.
+   *
+   * @param chunkSize bytes per chunk, {@code > 0}
+   * @param payloadSize total payload bytes, {@code >= 0}
+   * @return the layout
+   */
   public static ChunkLayout framed(int chunkSize, long payloadSize) {
     return new ChunkLayout(Format.FRAMED, chunkSize, payloadSize);
   }
 
-  /** A {@link Format#RAW} layout; see the constructor for validation. */
+  /**
+   * A {@link Format#RAW} layout; see the constructor for validation.
+   *
+   * @param chunkSize bytes per chunk, {@code > 0}
+   * @param payloadSize total payload bytes, {@code >= 0}
+   * @return the layout
+   */
   public static ChunkLayout raw(int chunkSize, long payloadSize) {
     return new ChunkLayout(Format.RAW, chunkSize, payloadSize);
   }
 
-  /** The number of chunks: {@code ceil(payloadSize / chunkSize)}, zero for an empty payload. */
+  /**
+   * The number of chunks: {@code ceil(payloadSize / chunkSize)}, zero for an empty payload.
+   *
+   * @return the number of chunks
+   */
   public long chunkCount() {
     return chunkCount(chunkSize, payloadSize);
   }
@@ -83,6 +102,8 @@ public record ChunkLayout(Format format, int chunkSize, long payloadSize) {
   /**
    * The length of chunk {@code index}: {@link #chunkSize()}, except for a short last chunk.
    *
+   * @param index a chunk index
+   * @return the chunk's length in bytes
    * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, chunkCount())}
    */
   public int chunkLength(long index) {

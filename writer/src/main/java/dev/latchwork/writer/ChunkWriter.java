@@ -166,7 +166,14 @@ public final class ChunkWriter implements Closeable {
   // ---------------------------------------------------------------------------------------------
   // Opening
 
-  /** Creates a writer with {@link Options#defaults()}; see {@link #create(Path, ChunkLayout, Options)}. */
+  /**
+   * Creates a writer with {@link Options#defaults()}; see {@link #create(Path, ChunkLayout, Options)}.
+   *
+   * @param target the path the committed file will have
+   * @param layout the chunk size and payload size
+   * @return a writer with every chunk missing
+   * @throws IOException as {@link #create(Path, ChunkLayout, Options)}
+   */
   public static ChunkWriter create(Path target, ChunkLayout layout) throws IOException {
     return create(target, layout, Options.defaults());
   }
@@ -174,6 +181,10 @@ public final class ChunkWriter implements Closeable {
   /**
    * Starts writing a new file that {@link #commit()} will publish at {@code target}.
    *
+   * @param target the path the committed file will have
+   * @param layout the chunk size and payload size
+   * @param options how the writer commits, checkpoints and treats duplicates
+   * @return a writer with every chunk missing
    * @throws FileAlreadyExistsException if an unfinished write for {@code target} exists (resume
    *     it, abort it, or pass {@link Options#replaceUnfinished(boolean)})
    * @throws NoSuchFileException if the target's directory does not exist
@@ -212,7 +223,13 @@ public final class ChunkWriter implements Closeable {
     }
   }
 
-  /** Resumes with {@link Options#defaults()}; see {@link #resume(Path, Options)}. */
+  /**
+   * Resumes with {@link Options#defaults()}; see {@link #resume(Path, Options)}.
+   *
+   * @param target the target path of the unfinished write
+   * @return a writer whose checkpointed chunks are present
+   * @throws IOException as {@link #resume(Path, Options)}
+   */
   public static ChunkWriter resume(Path target) throws IOException {
     return resume(target, Options.defaults());
   }
@@ -224,6 +241,9 @@ public final class ChunkWriter implements Closeable {
    * fails is missing again). A torn or corrupt checkpoint tail is ignored and truncated. Write
    * the chunks listed by {@link #missingChunks()}, then commit.
    *
+   * @param target the target path of the unfinished write
+   * @param options how the writer commits, checkpoints, treats duplicates and verifies
+   * @return a writer whose checkpointed chunks are present
    * @throws NoSuchFileException if there is no unfinished write for {@code target}
    * @throws CorruptChunkFileException if the checkpoint header is damaged or the temporary file
    *     does not fit its layout
@@ -276,6 +296,8 @@ public final class ChunkWriter implements Closeable {
    *
    * <p>A write whose I/O fails throws and leaves the chunk missing; it can be written again.
    *
+   * @param index the chunk index, in {@code [0, layout().chunkCount())}
+   * @param data the chunk's bytes, from position to limit
    * @throws IndexOutOfBoundsException if {@code index} is not a chunk index of the layout
    * @throws IllegalArgumentException if {@code data} has the wrong length for the index
    * @throws IllegalStateException if the index was already written (with {@link
@@ -755,12 +777,20 @@ public final class ChunkWriter implements Closeable {
   // ---------------------------------------------------------------------------------------------
   // Queries
 
-  /** The target path (absolute). */
+  /**
+   * The target path (absolute).
+   *
+   * @return the absolute target path
+   */
   public Path target() {
     return target;
   }
 
-  /** The layout being written. */
+  /**
+   * The layout being written.
+   *
+   * @return the layout
+   */
   public ChunkLayout layout() {
     return layout;
   }
@@ -768,6 +798,8 @@ public final class ChunkWriter implements Closeable {
   /**
    * The indices of chunks that are neither written nor being written, ascending; a snapshot.
    * After {@link #resume}, the chunks to write before committing.
+   *
+   * @return the missing chunk indices, ascending; a new array
    */
   public long[] missingChunks() {
     return slots.missing();
@@ -778,6 +810,8 @@ public final class ChunkWriter implements Closeable {
    * chunks). Both notifiers complete when the commit succeeds and fail when it fails, the writer
    * is aborted ({@link CancellationException}) or closed. Callers read and await them; advancing
    * or ending them is not supported.
+   *
+   * @return the chunks and bytes written so far
    */
   public Progress progress() {
     return progress;
@@ -857,12 +891,21 @@ public final class ChunkWriter implements Closeable {
       this.checkpointEveryChunks = checkpointEveryChunks;
     }
 
-    /** No auto-commit, duplicates rejected, no verification on resume, a checkpoint every second. */
+    /**
+     * No auto-commit, duplicates rejected, no verification on resume, a checkpoint every second.
+     *
+     * @return the default options
+     */
     public static Options defaults() {
       return DEFAULTS;
     }
 
-    /** Commit automatically when the last chunk lands (from the thread that wrote it). */
+    /**
+     * Commit automatically when the last chunk lands (from the thread that wrote it).
+     *
+     * @param on whether to commit automatically
+     * @return a copy of these options with this setting
+     */
     public Options autoCommit(boolean on) {
       return new Options(on, verifyDuplicates, verifyOnResume, replaceUnfinished, checkpointInterval, checkpointEveryChunks);
     }
@@ -870,17 +913,30 @@ public final class ChunkWriter implements Closeable {
     /**
      * Accept a second write of an index when it has the same CRC32C as the first (ignoring it),
      * instead of rejecting every second write; for pipelines that deliver chunks at least once.
+     *
+     * @param on whether a duplicate with the same CRC32C is accepted
+     * @return a copy of these options with this setting
      */
     public Options verifyDuplicates(boolean on) {
       return new Options(autoCommit, on, verifyOnResume, replaceUnfinished, checkpointInterval, checkpointEveryChunks);
     }
 
-    /** On resume, re-read every recorded chunk and check its CRC32C; failing chunks are missing. */
+    /**
+     * On resume, re-read every recorded chunk and check its CRC32C; failing chunks are missing.
+     *
+     * @param on whether resume re-reads and checks recorded chunks
+     * @return a copy of these options with this setting
+     */
     public Options verifyOnResume(boolean on) {
       return new Options(autoCommit, verifyDuplicates, on, replaceUnfinished, checkpointInterval, checkpointEveryChunks);
     }
 
-    /** Let create() delete an unfinished write for the same target instead of failing. */
+    /**
+     * Let create() delete an unfinished write for the same target instead of failing.
+     *
+     * @param on whether create() replaces an unfinished write
+     * @return a copy of these options with this setting
+     */
     public Options replaceUnfinished(boolean on) {
       return new Options(autoCommit, verifyDuplicates, verifyOnResume, on, checkpointInterval, checkpointEveryChunks);
     }
@@ -889,6 +945,8 @@ public final class ChunkWriter implements Closeable {
      * How often a background checkpoint runs; {@link Duration#ZERO} disables periodic
      * checkpoints.
      *
+     * @param interval time between background checkpoints, or {@link Duration#ZERO} for none
+     * @return a copy of these options with this setting
      * @throws IllegalArgumentException if negative
      */
     public Options checkpointInterval(Duration interval) {
@@ -903,6 +961,8 @@ public final class ChunkWriter implements Closeable {
      * Start a background checkpoint after this many chunks were written since the last one; 0
      * (the default) disables it.
      *
+     * @param chunks chunks written between background checkpoints, or 0 for none
+     * @return a copy of these options with this setting
      * @throws IllegalArgumentException if negative
      */
     public Options checkpointEveryChunks(int chunks) {
