@@ -37,9 +37,11 @@ for m in "${modules[@]}"; do
       echo "  same  $(sha256sum "$jar" | cut -c1-16)  $m/target/$name"
     else
       echo "reproducible-check: $m/target/$name DIFFERS between two builds of the same tree;" \
-           "entries that differ (size, CRC, name):" >&2
-      diff <(unzip -lv "$jar" | awk 'NR>3 {print $1, $7, $8}') \
-           <(unzip -lv "$other" | awk 'NR>3 {print $1, $7, $8}') >&2 || true
+           "entries that differ (size, date, time, CRC, name):" >&2
+      if diff <(unzip -lv "$jar" | awk 'NR>3 {print $1, $5, $6, $7, $8}') \
+              <(unzip -lv "$other" | awk 'NR>3 {print $1, $5, $6, $7, $8}') >&2; then
+        echo "  (none: the entries are equal; the archive's own metadata differs)" >&2
+      fi
       status=1
     fi
   done
