@@ -4,7 +4,7 @@
 # any published jar (the jar, -sources.jar, -javadoc.jar, and core's -tests.jar) of the two
 # builds differs by one byte.
 # Same JDK and Maven both times; tests are skipped (CI runs them elsewhere). On a difference it
-# names the jar and lists the entries whose size or CRC differ.
+# names the jar and lists the entries whose size, time or CRC differ.
 #
 #   scripts/reproducible-check.sh            # MVN_ARGS="-o" to build offline
 set -euo pipefail
