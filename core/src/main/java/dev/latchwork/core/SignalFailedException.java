@@ -7,6 +7,11 @@ package dev.latchwork.core;
 public final class SignalFailedException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /**
+   * Creates an exception for a wait ended by a failure.
+   *
+   * @param cause the failure passed to {@code fail}
+   */
   public SignalFailedException(Throwable cause) {
     super(cause);
   }

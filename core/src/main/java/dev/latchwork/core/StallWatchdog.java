@@ -117,6 +117,8 @@ public final class StallWatchdog implements AutoCloseable {
    * Starts a watchdog that reports, at WARN, each operation in flight longer than {@code
    * threshold}.
    *
+   * @param threshold how long an operation may stay in flight before it is reported
+   * @return the running watchdog; close it to stop it
    * @throws NullPointerException if {@code threshold} is null
    * @throws IllegalArgumentException if {@code threshold} is zero or negative
    */
@@ -128,6 +130,9 @@ public final class StallWatchdog implements AutoCloseable {
    * Starts a watchdog that reports, at WARN and to {@code listener} (called on the watchdog
    * thread), each operation in flight longer than {@code threshold}.
    *
+   * @param threshold how long an operation may stay in flight before it is reported
+   * @param listener called with every report, on the watchdog thread
+   * @return the running watchdog; close it to stop it
    * @throws NullPointerException if {@code threshold} or {@code listener} is null
    * @throws IllegalArgumentException if {@code threshold} is zero or negative
    */
@@ -282,6 +287,8 @@ public final class StallWatchdog implements AutoCloseable {
     /**
      * Checks the components and copies the stack.
      *
+     * @param operation the stalled operation, as of the scan that found it
+     * @param stack the stack trace of the thread running it, innermost frame first
      * @throws NullPointerException if a component or a frame is null
      */
     public Stall {
@@ -292,7 +299,11 @@ public final class StallWatchdog implements AutoCloseable {
       }
     }
 
-    /** Returns a copy of the stack trace. */
+    /**
+     * Returns a copy of the stack trace.
+     *
+     * @return a copy of the stack trace, innermost frame first
+     */
     @Override
     public StackTraceElement[] stack() {
       return stack.clone();

@@ -173,6 +173,8 @@ public final class Tracer {
    * Returns a tracer for a new instance of {@code component}: each call gets the next instance
    * number of that class (1, 2, ...), and lines go to the SLF4J logger named after the class.
    *
+   * @param component the class whose instance is traced; names the logger and the lines
+   * @return a tracer with the next instance number of {@code component}
    * @throws NullPointerException if {@code component} is null
    */
   public static Tracer forInstance(Class<?> component) {
@@ -191,12 +193,20 @@ public final class Tracer {
     return new Tracer(log, name, INSTANCE_COUNTERS.get(component).incrementAndGet());
   }
 
-  /** Returns this tracer's instance number: 1 for the first tracer of its component, and so on. */
+  /**
+   * Returns this tracer's instance number: 1 for the first tracer of its component, and so on.
+   *
+   * @return the instance number, from 1
+   */
   public int instance() {
     return instance;
   }
 
-  /** Returns the component name written in lines: the simple name of the component class. */
+  /**
+   * Returns the component name written in lines: the simple name of the component class.
+   *
+   * @return the simple name of the component class
+   */
   public String component() {
     return component;
   }
@@ -208,6 +218,8 @@ public final class Tracer {
   /**
    * Enters {@code operation}; the returned span must be closed when it ends.
    *
+   * @param operation the operation's name, written in its lines
+   * @return the span of the operation; close it when the operation ends
    * @throws NullPointerException if {@code operation} is null
    */
   public Span enter(String operation) {
@@ -218,6 +230,10 @@ public final class Tracer {
   /**
    * Enters {@code operation} with one key/value pair, written {@code key=value}.
    *
+   * @param operation the operation's name, written in its lines
+   * @param key the name of the value
+   * @param value the value, written with {@link String#valueOf(Object)}; may be null
+   * @return the span of the operation; close it when the operation ends
    * @throws NullPointerException if {@code operation} or {@code key} is null
    */
   public Span enter(String operation, String key, Object value) {
@@ -229,6 +245,10 @@ public final class Tracer {
   /**
    * Enters {@code operation} with one key and a number, without boxing it.
    *
+   * @param operation the operation's name, written in its lines
+   * @param key the name of the value
+   * @param value the value
+   * @return the span of the operation; close it when the operation ends
    * @throws NullPointerException if {@code operation} or {@code key} is null
    */
   public Span enter(String operation, String key, long value) {
@@ -240,6 +260,12 @@ public final class Tracer {
   /**
    * Enters {@code operation} with two key/value pairs.
    *
+   * @param operation the operation's name, written in its lines
+   * @param key1 the name of the first value
+   * @param value1 the first value; may be null
+   * @param key2 the name of the second value
+   * @param value2 the second value; may be null
+   * @return the span of the operation; close it when the operation ends
    * @throws NullPointerException if {@code operation} or a key is null
    */
   public Span enter(String operation, String key1, Object value1, String key2, Object value2) {
@@ -252,6 +278,12 @@ public final class Tracer {
   /**
    * Enters {@code operation} with two keys and numbers, without boxing them.
    *
+   * @param operation the operation's name, written in its lines
+   * @param key1 the name of the first value
+   * @param value1 the first value
+   * @param key2 the name of the second value
+   * @param value2 the second value
+   * @return the span of the operation; close it when the operation ends
    * @throws NullPointerException if {@code operation} or a key is null
    */
   public Span enter(String operation, String key1, long value1, String key2, long value2) {
@@ -264,6 +296,12 @@ public final class Tracer {
   /**
    * Enters {@code operation} with a key/value pair and a key with a number (not boxed).
    *
+   * @param operation the operation's name, written in its lines
+   * @param key1 the name of the first value
+   * @param value1 the first value; may be null
+   * @param key2 the name of the second value
+   * @param value2 the second value
+   * @return the span of the operation; close it when the operation ends
    * @throws NullPointerException if {@code operation} or a key is null
    */
   public Span enter(String operation, String key1, Object value1, String key2, long value2) {
@@ -276,6 +314,12 @@ public final class Tracer {
   /**
    * Enters {@code operation} with a key with a number (not boxed) and a key/value pair.
    *
+   * @param operation the operation's name, written in its lines
+   * @param key1 the name of the first value
+   * @param value1 the first value
+   * @param key2 the name of the second value
+   * @param value2 the second value; may be null
+   * @return the span of the operation; close it when the operation ends
    * @throws NullPointerException if {@code operation} or a key is null
    */
   public Span enter(String operation, String key1, long value1, String key2, Object value2) {
@@ -318,12 +362,18 @@ public final class Tracer {
    * Turns in-flight tracking on or off for operations entered from now on, for all tracers.
    * Tracking stays on while a {@link StallWatchdog} runs, whatever is requested here; operations
    * already in flight stay recorded until they close.
+   *
+   * @param enabled whether operations entered from now on are recorded as in flight
    */
   public static void trackInFlight(boolean enabled) {
     InFlightRegistry.request(enabled);
   }
 
-  /** Returns whether operations entered now are recorded as in flight. */
+  /**
+   * Returns whether operations entered now are recorded as in flight.
+   *
+   * @return true if in-flight tracking is on (requested, or a watchdog is running)
+   */
   public static boolean isTrackingInFlight() {
     return InFlightRegistry.isEnabled();
   }
@@ -332,6 +382,8 @@ public final class Tracer {
    * Returns a snapshot of the operations in flight (entered while tracking was on and not yet
    * closed), of all tracers, oldest first; empty when there are none. See the class comment for
    * exactly which operations a snapshot contains.
+   *
+   * @return an immutable snapshot of the operations in flight, oldest first
    */
   public static List<Operation> inFlight() {
     List<Span> spans = InFlightRegistry.snapshot();
@@ -705,6 +757,15 @@ public final class Tracer {
     /**
      * Checks and copies the components.
      *
+     * @param component the simple name of the traced class
+     * @param instance the tracer's instance number
+     * @param operation the operation's name
+     * @param keyValues the operation's keys and values, alternating, as written in its lines
+     * @param threadName the name of the thread running the operation
+     * @param threadId the id of that thread
+     * @param virtualThread whether that thread is virtual
+     * @param started when the operation was entered
+     * @param age how long the operation had been in flight when the snapshot was taken
      * @throws NullPointerException if a component or a key/value is null
      * @throws IllegalArgumentException if {@code keyValues} has an odd size or {@code age} is
      *     negative
@@ -725,7 +786,12 @@ public final class Tracer {
       }
     }
 
-    /** Returns the value given for {@code key}, or null if the operation has no such key. */
+    /**
+     * Returns the value given for {@code key}, or null if the operation has no such key.
+     *
+     * @param key a key given when the operation was entered
+     * @return the value given for {@code key}, or null
+     */
     public String value(String key) {
       for (int i = 0; i < keyValues.size(); i += 2) {
         if (keyValues.get(i).equals(key)) {

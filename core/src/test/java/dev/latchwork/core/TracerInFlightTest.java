@@ -258,8 +258,9 @@ class TracerInFlightTest {
   }
 
   private static boolean isEnabledInFreshCopy(URL classes) throws Exception {
-    try (URLClassLoader loader =
-        new URLClassLoader(new URL[] {classes}, ClassLoader.getPlatformClassLoader())) {
+    // Parent: the boot loader only. The platform loader would hand the class back from the named
+    // module dev.latchwork.core when the tests run on the module path.
+    try (URLClassLoader loader = new URLClassLoader(new URL[] {classes}, null)) {
       Class<?> registry = Class.forName(InFlightRegistry.class.getName(), true, loader);
       assertThat(registry).isNotSameAs(InFlightRegistry.class);
       Method isEnabled = registry.getDeclaredMethod("isEnabled");

@@ -30,6 +30,7 @@ public final class RangeSourceException extends IOException {
 
   /** Whether retrying can help; never null. */
   private final Kind kind;
+  /** The server's Retry-After hint, or null for none. */
   private final Duration retryAfter;
 
   /**

@@ -1,5 +1,10 @@
 package dev.latchwork.benchmarks.report;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,46 +41,80 @@ record Result(
     return mode.equals("thrpt");
   }
 
+  /** Strict: trailing content after the array is an error, not silently ignored. */
+  private static final ObjectMapper JSON =
+      JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+
+  /**
+   * Reads the rows of a JMH result file ({@code -rf json}).
+   *
+   * @throws IllegalArgumentException if {@code json} is not JSON, or not an array of JMH results
+   */
   static List<Result> fromJmhJson(String json) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("JMH result JSON: " + e.getMessage(), e);
+    }
+    if (root == null || !root.isArray()) {
+      throw new IllegalArgumentException("JMH result JSON: expected an array of results");
+    }
     List<Result> out = new java.util.ArrayList<>();
-    for (Object o : Json.array(Json.parse(json))) {
-      Map<String, Object> r = Json.object(o);
-      String fqn = (String) r.get("benchmark");
+    for (JsonNode r : root) {
+      String fqn = text(r, "benchmark");
       int lastDot = fqn.lastIndexOf('.');
       String method = fqn.substring(lastDot + 1);
       String cls = fqn.substring(fqn.lastIndexOf('.', lastDot - 1) + 1, lastDot);
       Map<String, String> params = new TreeMap<>();
-      Object p = r.get("params");
-      if (p != null) {
-        Json.object(p).forEach((k, v) -> params.put(k, String.valueOf(v)));
-      }
+      r.path("params").properties().forEach(e -> params.put(e.getKey(), e.getValue().asText()));
       String impl = params.containsKey("impl") ? params.remove("impl") : method;
       Map<String, Metric> secondary = new LinkedHashMap<>();
-      Object s = r.get("secondaryMetrics");
-      if (s != null) {
-        Json.object(s).forEach((k, v) -> secondary.put(k, metric(Json.object(v))));
-      }
-      String jdk = r.get("jdkVersion") + " (" + r.get("vmName") + ")";
+      r.path("secondaryMetrics").properties().forEach(e -> secondary.put(e.getKey(), metric(e.getValue())));
+      String jdk = r.path("jdkVersion").asText() + " (" + r.path("vmName").asText() + ")";
       out.add(
           new Result(
               cls,
               method,
               impl,
               Collections.unmodifiableMap(params),
-              (String) r.get("mode"),
-              metric(Json.object(r.get("primaryMetric"))),
+              text(r, "mode"),
+              metric(r.path("primaryMetric")),
               Collections.unmodifiableMap(secondary),
               jdk));
     }
     return out;
   }
 
-  private static Metric metric(Map<String, Object> m) {
-    Object error = m.get("scoreError");
+  private static Metric metric(JsonNode m) {
+    JsonNode error = m.get("scoreError");
     return new Metric(
-        Json.number(m.get("score")),
-        error == null ? Double.NaN : Json.number(error),
-        (String) m.get("scoreUnit"));
+        number(m.get("score"), "score"),
+        error == null ? Double.NaN : number(error, "scoreError"),
+        text(m, "scoreUnit"));
+  }
+
+  private static String text(JsonNode node, String field) {
+    JsonNode value = node.get(field);
+    if (value == null || !value.isTextual()) {
+      throw new IllegalArgumentException("JMH result JSON: no text field '" + field + "' in " + node);
+    }
+    return value.asText();
+  }
+
+  /** A JSON number, or one of the strings JMH writes for NaN and infinities, as a double. */
+  static double number(JsonNode value, String field) {
+    if (value != null && value.isNumber()) {
+      return value.doubleValue();
+    }
+    if (value != null && value.isTextual()) {
+      try {
+        return Double.parseDouble(value.asText());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("JMH result JSON: '" + field + "' is not a number: " + value, e);
+      }
+    }
+    throw new IllegalArgumentException("JMH result JSON: '" + field + "' is not a number: " + value);
   }
 
   /** True if every parameter this row and {@code other} both have is equal. */

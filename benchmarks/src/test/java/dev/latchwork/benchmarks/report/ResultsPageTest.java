@@ -31,15 +31,16 @@ class ResultsPageTest {
   }
 
   @Test
-  void jsonReaderHandlesEscapesNestingAndJmhNaNStrings() {
-    Object parsed =
-        Json.parse("{\"a\" : [1, -2.5e3, true, null, \"x\\\"y\\u0041\\n\"], \"b\" : {\"c\" : \"NaN\"}}");
-    Map<String, Object> o = Json.object(parsed);
-    List<Object> a = Json.array(o.get("a"));
-    assertThat(a).containsExactly(1.0, -2500.0, true, null, "x\"yA\n");
-    assertThat(Json.number(Json.object(o.get("b")).get("c"))).isNaN();
-    assertThatThrownBy(() -> Json.parse("[1, 2")).hasMessageContaining("offset");
-    assertThatThrownBy(() -> Json.parse("[1] x")).hasMessageContaining("trailing");
+  void jmhNaNStringsAreReadAsNaNAndBadJsonIsRejectedByName() {
+    List<Result> rows =
+        Result.fromJmhJson(
+            "[" + row("latch.LatchBenchmark.latchwork", "thrpt", "\"label\" : \"x\\\"y\\u0041\"", 2, 0.1, "ops/us", aux("wakeups", 3)) + "]");
+    assertThat(rows).hasSize(1);
+    assertThat(rows.get(0).scenario()).containsEntry("label", "x\"yA");
+    assertThat(rows.get(0).secondary().get("wakeups").error()).isNaN();
+    assertThatThrownBy(() -> Result.fromJmhJson("[1, 2")).hasMessageContaining("JMH result JSON");
+    assertThatThrownBy(() -> Result.fromJmhJson("[] x")).hasMessageContaining("JMH result JSON");
+    assertThatThrownBy(() -> Result.fromJmhJson("{}")).hasMessageContaining("expected an array");
   }
 
   @Test
