@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -19,23 +18,27 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Fetches one part of a store's object at a time into its temp file: each attempt opens a source
- * stream for the bytes not yet written, reads it with the read timeout and writes it through the
- * temp file's {@link dev.latchwork.core.PositionalWriter}; a transient failure is retried per the
- * {@link RetryPolicy} after a backoff, resuming after the bytes already written. A part that fails
- * for good fails the store through the {@code onFailure} callback. Thread-safe: any number of
- * workers may fetch different parts at once.
+ * stream for the bytes not yet written, reads it with the read timeout and writes it to the
+ * {@link TempFile}; the {@link RetryPolicy} decides whether a failed attempt is retried (after its
+ * backoff), and the retry resumes after the bytes already written. A part that fails for good
+ * fails the store through the {@code onFailure} callback. Thread-safe: any number of workers may
+ * fetch different parts at once.
  *
  * <p>Every write of a part's bytes happens-before {@link #fetch(int)} returns true for it. Once
  * {@code stopped} has opened and {@link #abortInFlight()} has run, no fetch writes again (a fetch
  * blocked in a source read is woken by its stream being closed) and no new retry starts.
+ *
+ * <p>Tracing: each part is one {@code fetchPart} operation. An attempt that fails and is retried
+ * is logged as a {@code fetchPart RETRY} line (DEBUG, on the store's logger); the operation's EXIT
+ * says {@code FAILED} only if the part was not fetched in the end.
  */
 final class PartFetcher {
   /*
    * Implementation notes.
    *
    * Resume: reached[0] is the first byte of the part not yet in the temp file; it survives a failed
-   * attempt, so that the retry asks the source only for the rest. Each write enters the temp file's
-   * lifetime, so a write never touches a deleted file; a failed enter means the store closed.
+   * attempt, so that the retry asks the source only for the rest. A write to a closed temp file
+   * throws ClosedStoreException, which no retry touches.
    *
    * Cancellation: a fetch registers its stream in inFlight and re-checks the stop flag after
    * registering, so the closer (which opens stopped first and then calls abortInFlight, closing
@@ -55,10 +58,10 @@ final class PartFetcher {
   private final RangeSource.ObjectInfo object;
   private final long size;
   private final long partSize;
-  private final TempFileLifetime file;
+  private final TempFile file;
   private final RetryPolicy retryPolicy;
   private final long readTimeoutNanos;
-  private final FetchStore.Backoff backoff;
+  private final RetryPolicy.Backoff backoff;
   private final BroadcastLatch stopped;
   private final Consumer<Throwable> onFailure;
   private final Runnable onRetry;
@@ -71,9 +74,8 @@ final class PartFetcher {
    * @param onRetry called before each backoff, to count the retry
    */
   PartFetcher(Tracer tracer, RangeSource source, RangeSource.ObjectInfo object, long partSize,
-      TempFileLifetime file, RetryPolicy retryPolicy, long readTimeoutNanos,
-      FetchStore.Backoff backoff, BroadcastLatch stopped, Consumer<Throwable> onFailure,
-      Runnable onRetry) {
+      TempFile file, RetryPolicy retryPolicy, long readTimeoutNanos, RetryPolicy.Backoff backoff,
+      BroadcastLatch stopped, Consumer<Throwable> onFailure, Runnable onRetry) {
     this.tracer = tracer;
     this.source = source;
     this.object = object;
@@ -95,55 +97,32 @@ final class PartFetcher {
     try (Tracer.Span span = tracer.enter("fetchPart", "part", p, "start", start)) {
       long[] reached = {start};
       byte[] buffer = new byte[(int) Math.min(COPY_BUFFER, end - start)];
-      for (int attempts = 1; ; attempts++) {
-        IOException problem;
-        try {
-          copy(start, end, buffer, reached);
-          break;
-        } catch (LocalWriteException e) {
-          if (!isStopped()) {
-            onFailure.accept(new IOException("writing temp file " + file.tempFile() + " failed",
-                e.getCause()));
-          }
-          span.fail(e.getCause());
-          return false;
-        } catch (IOException e) {
-          problem = e;
-        }
-        if (isStopped()) {
-          return false;
-        }
-        span.fail(problem);
-        if (problem instanceof RangeSourceException sourceFailure
-            && !sourceFailure.isRetryable()) {
-          onFailure.accept(problem);
-          return false;
-        }
-        if (problem instanceof InterruptedIOException) {
+      try {
+        retryPolicy.call(() -> copy(start, end, buffer, reached), backoff, stopped,
+            (attempt, failure, delay) -> retrying(p, attempt, reached[0], failure, delay));
+        return true;
+      } catch (IOException e) {
+        span.fail(e);
+        if (e instanceof InterruptedIOException) {
           Thread.currentThread().interrupt();
-          onFailure.accept(problem);
-          return false;
         }
-        if (attempts >= retryPolicy.maxAttempts()) {
-          onFailure.accept(new IOException("part " + p + " [" + start + ", " + end + ") of "
-              + source + " failed " + attempts + " times; last failure: " + problem, problem));
-          return false;
+        if (!isStopped()) {
+          onFailure.accept(RetryPolicy.isRetryable(e)
+              ? new IOException("part " + p + " [" + start + ", " + end + ") of " + source
+                  + " failed " + retryPolicy.maxAttempts() + " times; last failure: " + e, e)
+              : e);
         }
-        onRetry.run();
-        Duration delay = retryPolicy.backoff(attempts, ThreadLocalRandom.current().nextDouble());
-        LOG.debug("[FetchStore #{}] part {} attempt {} failed at byte {}, retrying in {}: {}",
-            tracer.instance(), p, attempts, reached[0], delay, problem.toString());
-        try {
-          backoff.pause(delay, stopped);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          if (!isStopped()) {
-            onFailure.accept(new InterruptedIOException("fetch thread interrupted during backoff"));
-          }
-          return false;
-        }
+        return false;
       }
-      return true;
+    }
+  }
+
+  private void retrying(int p, int attempt, long at, IOException failure, Duration delay) {
+    onRetry.run();
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("[FetchStore #{}] fetchPart RETRY part={} attempt={} at={} in={} thread={}: {}",
+          tracer.instance(), p, attempt, at, delay, Thread.currentThread().getName(),
+          failure.toString());
     }
   }
 
@@ -156,10 +135,10 @@ final class PartFetcher {
 
   /**
    * Copies {@code [reached[0], end)} from a new stream of the source into the temp file, advancing
-   * {@code reached[0]} after every write. IOExceptions are the source's; a temp-file write failure
-   * is a LocalWriteException.
+   * {@code reached[0]} after every write. A temp-file write failure is a TempFileException, a
+   * closed store's a ClosedStoreException, anything else the source's.
    */
-  private void copy(long partStart, long end, byte[] buffer, long[] reached) throws IOException {
+  private Void copy(long partStart, long end, byte[] buffer, long[] reached) throws IOException {
     long from = reached[0];
     InputStream in = source.open(object, from, end);
     inFlight.add(in);
@@ -177,18 +156,10 @@ final class PartFetcher {
               "short body: " + source + " ended the range [" + from + ", " + end + ") after "
                   + (pos - from) + " bytes (part starts at " + partStart + ")");
         }
-        if (!file.enter()) {
-          throw new ClosedStoreException("fetch aborted: store closed");
-        }
-        try {
-          file.writer().write(ByteBuffer.wrap(buffer, 0, n), pos);
-        } catch (IOException e) {
-          throw new LocalWriteException(e);
-        } finally {
-          file.leave();
-        }
+        file.write(ByteBuffer.wrap(buffer, 0, n), pos);
         reached[0] = pos + n;
       }
+      return null;
     } finally {
       inFlight.remove(in);
       closeQuietly(in);
@@ -241,14 +212,5 @@ final class PartFetcher {
 
   private boolean isStopped() {
     return stopped.isOpen();
-  }
-
-  /** A temp-file write failure inside copy(), kept apart from the source's IOExceptions. */
-  private static final class LocalWriteException extends IOException {
-    private static final long serialVersionUID = 1L;
-
-    LocalWriteException(IOException cause) {
-      super(cause);
-    }
   }
 }

@@ -2,7 +2,6 @@ package dev.latchwork.fetch;
 
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * Decides which part a fetch worker takes next: parts in ascending order, except that parts a
@@ -10,13 +9,14 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * so two readers that need the same part cause a single fetch.
  *
  * <p>Thread-safe and lock-free; {@link #claim()} and {@link #demand(int)} may be called from any
- * number of threads.
+ * number of threads. Memory grows with the parts claimed and demanded, not with the part count, so
+ * a source that claims an enormous size costs only what is fetched.
  */
 final class PartScheduler {
   /*
-   * Implementation notes: claimed[p] goes 0 -> 1 exactly once, by CAS, and that CAS is what hands
+   * Implementation notes: claimed bit p goes 0 -> 1 exactly once, by CAS, and that CAS is what hands
    * part p to one worker; everything else is a hint. The cursor only moves forward past parts that
-   * are claimed, so the sequential scan is amortised O(1) per part. demanded[p] goes 0 -> 1 once so
+   * are claimed, so the sequential scan is amortised O(1) per part. demanded bit p goes 0 -> 1 once so
    * that a part is queued in urgent at most once however many readers wait for it; an urgent entry
    * whose part was meanwhile claimed in order is skipped by the CAS. A demand that races a claim is
    * harmless either way: the part is claimed exactly once, and the reader waits on its latch, not on
@@ -24,8 +24,8 @@ final class PartScheduler {
    */
 
   private final int partCount;
-  private final AtomicIntegerArray claimed;
-  private final AtomicIntegerArray demanded;
+  private final SparseBitSet claimed;
+  private final SparseBitSet demanded;
   private final ConcurrentLinkedDeque<Integer> urgent = new ConcurrentLinkedDeque<>();
   private final AtomicInteger cursor = new AtomicInteger();
 
@@ -34,8 +34,8 @@ final class PartScheduler {
       throw new IllegalArgumentException("partCount < 0: " + partCount);
     }
     this.partCount = partCount;
-    this.claimed = new AtomicIntegerArray(partCount);
-    this.demanded = new AtomicIntegerArray(partCount);
+    this.claimed = new SparseBitSet(partCount);
+    this.demanded = new SparseBitSet(partCount);
   }
 
   /**
@@ -44,7 +44,7 @@ final class PartScheduler {
    */
   boolean demand(int part) {
     checkPart(part);
-    if (claimed.get(part) != 0 || !demanded.compareAndSet(part, 0, 1)) {
+    if (claimed.get(part) || !demanded.set(part)) {
       return false;
     }
     urgent.addFirst(part);
@@ -54,12 +54,12 @@ final class PartScheduler {
   /** Hands out the next part to fetch, or -1 when every part has been handed out. */
   int claim() {
     for (Integer p = urgent.pollFirst(); p != null; p = urgent.pollFirst()) {
-      if (claimed.compareAndSet(p, 0, 1)) {
+      if (claimed.set(p)) {
         return p;
       }
     }
     for (int c = cursor.get(); c < partCount; c = cursor.get()) {
-      boolean mine = claimed.compareAndSet(c, 0, 1);
+      boolean mine = claimed.set(c);
       cursor.compareAndSet(c, c + 1);
       if (mine) {
         return c;
@@ -71,7 +71,7 @@ final class PartScheduler {
   /** Returns true if part {@code part} has been handed out. */
   boolean isClaimed(int part) {
     checkPart(part);
-    return claimed.get(part) != 0;
+    return claimed.get(part);
   }
 
   int partCount() {

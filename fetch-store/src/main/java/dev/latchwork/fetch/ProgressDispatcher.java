@@ -12,11 +12,15 @@ import org.slf4j.LoggerFactory;
  * Delivers progress to a listener on a task of its own, coalescing notifications, so that a slow
  * or throwing listener can neither stall nor break the fetch threads that signal it.
  *
- * <p>{@link #signal()} never blocks and never runs the listener: it marks the progress dirty and,
- * if no delivery task is scheduled, schedules one. A delivery task takes a fresh snapshot each
+ * <p>{@link #signal()} does not block and, while the executor accepts tasks, never runs the
+ * listener: it marks the progress dirty and, if no delivery task is scheduled, schedules one. A delivery task takes a fresh snapshot each
  * time round, so the listener sees the latest progress, never a stale one, and is called by one
  * thread at a time. A slow listener only makes later notifications coalesce; a listener that
  * throws is logged and called again on the next change.
+ *
+ * <p>Every signal is followed by a delivery that started after it, so the last progress is always
+ * delivered: if the executor refuses the delivery task (it is shut down, or full), the thread that
+ * signalled delivers on the spot instead.
  */
 final class ProgressDispatcher {
   /*
@@ -62,9 +66,9 @@ final class ProgressDispatcher {
         try {
           executor.execute(this::drain);
         } catch (RejectedExecutionException e) {
-          // The executor is shut down (the store is closing): nothing left to report to.
-          state.set(IDLE);
-          LOG.debug("progress notification dropped: executor rejected it", e);
+          // The state is SCHEDULED, so this thread is the one deliverer, as a task would be.
+          LOG.debug("progress delivered on the signalling thread: executor rejected the task", e);
+          drain();
         }
         return;
       }

@@ -627,17 +627,22 @@ class FetchStoreTest {
   }
 
   @Test
-  void aFailedMoveClosesTheStoreAndDeletesTheTempFile() throws Exception {
+  void aFailedMoveClosesTheStoreAndKeepsTheOnlyCopyWhereTheExceptionSays() throws Exception {
     byte[] data = bytes(2 * PART, 26);
     FetchStore store = builder(new MemorySource(data)).open();
     store.awaitComplete();
+    Path temp = store.tempFile();
     Path nowhere = dir.resolve("no-such-directory").resolve("object.bin");
     assertThatThrownBy(() -> store.moveTo(nowhere)).isInstanceOf(IOException.class)
-        .hasMessageContaining("moving").hasMessageContaining(nowhere.toString());
+        .hasMessageContaining("moving").hasMessageContaining(nowhere.toString())
+        .hasMessageContaining("still at " + temp);
     assertThat(Files.exists(nowhere)).isFalse();
     assertThatThrownBy(() -> store.read(ByteBuffer.allocate(1), 0))
         .isInstanceOf(ClosedStoreException.class);
-    assertNothingLeft(store, dir);
+    store.close();
+    assertThat(Files.readAllBytes(temp)).as("kept, also after close()").isEqualTo(data);
+    Files.delete(temp);
+    assertDirectoryEmpty(dir);
   }
 
   @Test

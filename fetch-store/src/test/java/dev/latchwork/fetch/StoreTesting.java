@@ -13,7 +13,7 @@ final class StoreTesting {
       new RetryPolicy(5, Duration.ofMillis(100), Duration.ofSeconds(5), 0);
 
   /** A backoff that records the delays it was asked for and returns at once. */
-  static final class RecordingBackoff implements FetchStore.Backoff {
+  static final class RecordingBackoff implements RetryPolicy.Backoff {
     final List<Duration> delays = new CopyOnWriteArrayList<>();
 
     @Override

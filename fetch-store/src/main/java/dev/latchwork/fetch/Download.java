@@ -1,0 +1,367 @@
+package dev.latchwork.fetch;
+
+import dev.latchwork.core.BroadcastLatch;
+import dev.latchwork.core.ProgressNotifier;
+import dev.latchwork.core.Tracer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The download engine of a {@link FetchStore}: owns the parts (which are present, which a reader
+ * waits for, which to fetch next), the worker tasks and the executor they run on, the progress
+ * counters and listener, and the download's failure. The store asks it whether bytes are present,
+ * which latch to wait on for a part, and to stop.
+ *
+ * <p>Memory consistency effects: the writes of a part's bytes to the temp file happen-before the
+ * part's range is {@linkplain #isPresent present} and before its latch opens; the completion of
+ * the last part happens-before {@link #bytesPresent()} reaches the size. Actions before {@link
+ * #stop} or a failure happen-before every part latch and the progress notifier fail with its
+ * cause.
+ *
+ * <p>Memory grows with what is fetched and waited for, not with the part count: part flags are
+ * {@link SparseBitSet sparse} and a part has a latch only while a reader waits for it.
+ */
+final class Download {
+  /*
+   * Implementation notes.
+   *
+   * Parts: part p is [p * partSize, min(size, (p + 1) * partSize)). The scheduler hands each part
+   * to exactly one worker; the workers are min(parallelism, partCount) tasks on the executor,
+   * each claiming parts until none is left.
+   *
+   * Presence: presentRanges is an immutable IntervalSet replaced by CAS when a part completes; a
+   * part is present once its range is in it. That is the only per-part record of completion.
+   *
+   * Part latches, created on demand: a reader that must wait for part p gets the latch in
+   * waitedParts (creating it), then looks at presentRanges again. Completing p adds it to
+   * presentRanges first and then removes and opens the latch in waitedParts. So a latch that was in
+   * the map when the completer removed it is opened, and a reader that created or found its latch
+   * after that removal sees p present on its second look (and opens that latch itself, for any
+   * reader that found it too). Stopping is the same pattern: stopCause is written before the map
+   * is scanned and failed, and a reader reads stopCause after its latch is in the map, so one of
+   * the two fails the latch. No wake-up can be lost, and the map holds only latches of parts that
+   * someone waits for and that are not present.
+   *
+   * Progress: bytesPresent counts present bytes and completes at the size; it fails with the stop
+   * cause. Adding to a failed notifier is an error, so completions enter the publishing gate
+   * around their add and stop() closes it: the gate's ending action, which fails the notifier,
+   * runs only once no add is in flight, and no add starts after the close.
+   *
+   * Cancellation: stop() opens stopped first and then has the fetcher close every registered
+   * source stream (PartFetcher explains why no fetch is missed). An owned executor is also shut
+   * down with interrupts, and the tasks it never started are run on the stopping thread: workers
+   * return at once (stopped is open) and a queued listener delivery still delivers the final
+   * progress.
+   */
+
+  static final Logger LOG = LoggerFactory.getLogger(FetchStore.class);
+
+  private final Tracer tracer;
+  private final RangeSource source;
+  private final TempFile file;
+  private final long size;
+  private final long partSize;
+  private final int partCount;
+  private final int parallelism;
+  private final PartScheduler scheduler;
+  private final PartFetcher fetcher;
+  private final AtomicReference<IntervalSet> presentRanges =
+      new AtomicReference<>(IntervalSet.EMPTY);
+  private final ConcurrentHashMap<Integer, BroadcastLatch> waitedParts = new ConcurrentHashMap<>();
+  private final ProgressNotifier bytesPresent = new ProgressNotifier();
+  private final ShutdownGate publishing = new ShutdownGate(this::endProgress);
+  private final AtomicInteger partsDone = new AtomicInteger();
+  private final AtomicInteger partsInFlight = new AtomicInteger();
+  private final AtomicLong retries = new AtomicLong();
+  private final Executor executor;
+  private final ExecutorService ownedExecutor;
+  private final ProgressDispatcher dispatcher;
+  /** The download's own failure (not a close); set once. */
+  private final AtomicReference<Throwable> failure = new AtomicReference<>();
+  /** Why everything stopped: the failure or the close; set once, before stopped opens. */
+  private final AtomicReference<Throwable> stopCause = new AtomicReference<>();
+  /** Opens when fetching must stop (closed or failed); cuts backoffs short. */
+  private final BroadcastLatch stopped = new BroadcastLatch();
+
+  /**
+   * @param executor the executor for workers and listener deliveries, or null to own one
+   * @param listener the progress listener, or null
+   */
+  Download(Tracer tracer, RangeSource source, RangeSource.ObjectInfo object, TempFile file,
+      long partSize, int parallelism, RetryPolicy retryPolicy, Duration readTimeout,
+      RetryPolicy.Backoff backoff, Executor executor, Consumer<? super FetchProgress> listener) {
+    this.tracer = tracer;
+    this.source = source;
+    this.file = file;
+    this.size = object.size();
+    this.partSize = partSize;
+    this.partCount = partCount(size, partSize);
+    this.parallelism = parallelism;
+    this.scheduler = new PartScheduler(partCount);
+    this.fetcher = new PartFetcher(tracer, source, object, partSize, file, retryPolicy,
+        TimeUnit.NANOSECONDS.convert(readTimeout), backoff, stopped, this::fail,
+        this::retrying);
+    if (executor != null) {
+      this.executor = executor;
+      this.ownedExecutor = null;
+    } else {
+      this.ownedExecutor = newOwnedExecutor(tracer.instance(), parallelism + 1);
+      this.executor = ownedExecutor;
+    }
+    this.dispatcher = listener == null
+        ? null : new ProgressDispatcher(this::progress, listener, this.executor);
+  }
+
+  /**
+   * Returns the number of parts of an object of {@code size} bytes.
+   *
+   * @throws IllegalArgumentException if that is more than {@code Integer.MAX_VALUE}
+   */
+  static int partCount(long size, long partSize) {
+    long count = size / partSize + (size % partSize == 0 ? 0 : 1);
+    if (count > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("part size " + partSize + " is too small for an object of "
+          + size + " bytes (more than " + Integer.MAX_VALUE + " parts)");
+    }
+    return (int) count;
+  }
+
+  /**
+   * Starts the workers.
+   *
+   * @throws java.util.concurrent.RejectedExecutionException if the executor refuses them
+   */
+  void start() {
+    if (partCount == 0) {
+      bytesPresent.complete();
+      return;
+    }
+    int workers = Math.min(parallelism, partCount);
+    for (int i = 0; i < workers; i++) {
+      executor.execute(this::workerLoop);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // For readers
+
+  /** Returns the part holding byte {@code position}. */
+  int partOf(long position) {
+    return (int) (position / partSize);
+  }
+
+  /** Returns true if every byte of {@code [start, end)} is present. */
+  boolean isPresent(long start, long end) {
+    return presentRanges.get().contains(start, end);
+  }
+
+  /** Returns the end of the run of present bytes starting at {@code position}. */
+  long presentUntil(long position) {
+    return presentRanges.get().contiguousEnd(position);
+  }
+
+  /** Moves part {@code p}, unless it is present or claimed, to the front of the fetch order. */
+  void demand(int p) {
+    if (!isPartPresent(p) && scheduler.demand(p)) {
+      LOG.debug("[FetchStore #{}] part {} moved to the front for a reader", tracer.instance(), p);
+    }
+  }
+
+  /**
+   * Returns the latch to wait on for part {@code p}: it opens when the part is present and fails
+   * with the store's failure or close. Returns null if the part is present already.
+   */
+  BroadcastLatch partLatch(int p) {
+    if (isPartPresent(p)) {
+      return null;
+    }
+    BroadcastLatch latch = waitedParts.computeIfAbsent(p, k -> new BroadcastLatch());
+    if (isPartPresent(p)) {
+      // Completed between the two looks: its completer may have missed this latch.
+      latch.open();
+      waitedParts.remove(p, latch);
+      return null;
+    }
+    Throwable cause = stopCause.get();
+    if (cause != null) {
+      latch.fail(cause); // the stopper may have scanned the map before this latch was in it
+    }
+    return latch;
+  }
+
+  /** The number of present bytes; complete at the size, failed with the failure or close. */
+  ProgressNotifier bytesPresent() {
+    return bytesPresent;
+  }
+
+  /** Returns the download's failure, or null (a close is not a failure). */
+  Throwable failure() {
+    return failure.get();
+  }
+
+  /** Returns a snapshot of the progress. */
+  FetchProgress progress() {
+    return new FetchProgress(bytesPresent.get(), size, partsDone.get(), partsInFlight.get(),
+        retries.get());
+  }
+
+  /** Returns the executor the download created, or null if one was supplied (for tests). */
+  ExecutorService ownedExecutor() {
+    return ownedExecutor;
+  }
+
+  /**
+   * Stops for the store's close: stops fetching, fails every waiter with {@code reason} (unless
+   * the download failed before), and shuts an owned executor down.
+   */
+  void close(ClosedStoreException reason) {
+    stop(reason);
+    if (ownedExecutor != null) {
+      List<Runnable> neverStarted = ownedExecutor.shutdownNow();
+      for (Runnable task : neverStarted) {
+        task.run();
+      }
+    }
+    signalProgress();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Fetching
+
+  private void workerLoop() {
+    try {
+      while (!stopped.isOpen()) {
+        int p = scheduler.claim();
+        if (p < 0) {
+          return;
+        }
+        partsInFlight.incrementAndGet();
+        signalProgress();
+        boolean fetched = false;
+        try {
+          fetched = fetcher.fetch(p);
+        } finally {
+          if (!fetched) {
+            partsInFlight.decrementAndGet();
+            signalProgress();
+          }
+        }
+        if (fetched) {
+          completePart(p);
+        }
+      }
+    } catch (RuntimeException e) {
+      // A broken source or a bug: the store fails (and logs it) instead of hanging its readers.
+      fail(e);
+    } catch (Error e) {
+      fail(e);
+      throw e;
+    }
+  }
+
+  /**
+   * Publishes a written part. The counters are updated before the bytes become present, so that
+   * a snapshot (or awaitComplete) that sees all bytes present also sees the final counts; the
+   * notifier completes on the add that reaches the size, whichever part that is.
+   */
+  private void completePart(int p) {
+    long start = (long) p * partSize;
+    long end = Math.min(size, start + partSize);
+    partsInFlight.decrementAndGet();
+    partsDone.incrementAndGet();
+    presentRanges.updateAndGet(s -> s.add(start, end));
+    BroadcastLatch latch = waitedParts.remove(p);
+    if (latch != null) {
+      latch.open();
+    }
+    if (publishing.enter()) {
+      try {
+        if (bytesPresent.add(end - start) == size) {
+          bytesPresent.complete();
+        }
+      } finally {
+        publishing.exit();
+      }
+    }
+    signalProgress();
+  }
+
+  /** Fails the download for good: wakes every waiter with the cause, stops every fetch. */
+  private void fail(Throwable cause) {
+    if (file.isClosed() || !failure.compareAndSet(null, cause)) {
+      return;
+    }
+    LOG.warn("[FetchStore #{}] download of {} failed", tracer.instance(), source, cause);
+    stop(cause);
+    signalProgress();
+  }
+
+  /**
+   * Stops fetching and wakes every waiter with the first stop cause, for both close and failure:
+   * stopped opens first, so a fetch that registers its stream afterwards sees it (see
+   * PartFetcher).
+   */
+  private void stop(Throwable cause) {
+    stopCause.compareAndSet(null, cause);
+    Throwable first = stopCause.get();
+    stopped.open();
+    for (BroadcastLatch latch : waitedParts.values()) {
+      latch.fail(first);
+    }
+    publishing.close();
+    fetcher.abortInFlight();
+  }
+
+  /** The publishing gate's ending action: no completion adds any more. */
+  private void endProgress() {
+    bytesPresent.fail(stopCause.get());
+  }
+
+  /** Counts a retry of a part (PartFetcher's callback). */
+  private void retrying() {
+    retries.incrementAndGet();
+    signalProgress();
+  }
+
+  private boolean isPartPresent(int p) {
+    long start = (long) p * partSize;
+    return isPresent(start, Math.min(size, start + partSize));
+  }
+
+  private void signalProgress() {
+    if (dispatcher != null) {
+      dispatcher.signal();
+    }
+  }
+
+  private static ExecutorService newOwnedExecutor(int store, int threads) {
+    AtomicInteger n = new AtomicInteger();
+    ThreadFactory factory = r -> {
+      Thread t = new Thread(r, "latchwork-fetch-" + store + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 10, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), factory);
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
+  }
+
+  @Override
+  public String toString() {
+    return "present " + presentRanges.get() + (failure.get() != null ? ", failed" : "");
+  }
+}
