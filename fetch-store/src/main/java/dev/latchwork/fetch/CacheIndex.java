@@ -143,6 +143,49 @@ final class CacheIndex {
     }
   }
 
+  /**
+   * The starter of generation {@code g} of {@code e} failed: the next open starts a new one, and
+   * an entry this open created is removed (it may never have been journaled).
+   */
+  void abandon(CacheEntry e, CacheEntry.Generation g, boolean created) {
+    List<CacheEntry> stale = new ArrayList<>();
+    lock.lock();
+    try {
+      if (e.current == g) {
+        e.current = null;
+      }
+      if (created) {
+        detachLocked(e, stale);
+      }
+    } finally {
+      lock.unlock();
+    }
+    deleteAll(stale);
+  }
+
+  /** Evicts unused entries, least recently used first, until the budget holds; at start-up. */
+  void trimToBudget() {
+    for (;;) {
+      CacheEntry victim;
+      lock.lock();
+      try {
+        if (used <= maxBytes) {
+          return;
+        }
+        victim = victimLocked(null);
+        if (victim == null) {
+          return;
+        }
+        victim.removed = true;
+        entries.remove(victim.key, victim);
+        evictions++;
+      } finally {
+        lock.unlock();
+      }
+      delete(victim);
+    }
+  }
+
   /** Removes {@code e} from the map; an unused entry goes into {@code stale} for deletion. */
   private void detachLocked(CacheEntry e, List<CacheEntry> stale) {
     if (e.removed) {
@@ -212,7 +255,7 @@ final class CacheIndex {
       CacheEntry victim;
       lock.lock();
       try {
-        if (closed || stopped.isOpen() || e.removed && e.handles == 0) {
+        if (closed || stopped.isOpen() || (e.removed && e.handles == 0)) {
           return false;
         }
         if (e.dirty.remove(part)) {

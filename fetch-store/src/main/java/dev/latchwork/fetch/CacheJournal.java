@@ -4,12 +4,10 @@ import dev.latchwork.core.internal.RecordLog;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -151,15 +149,9 @@ final class CacheJournal implements Closeable {
     }
     Files.move(fresh, journal, StandardCopyOption.ATOMIC_MOVE,
         StandardCopyOption.REPLACE_EXISTING);
-    syncDirectory(dir);
+    FileOps.syncDirectory(dir);
     return RecordLog.open(journal, FRAMING, HEADER_LENGTH, new Recovery(new HashMap<>(),
         new long[1]));
-  }
-
-  static void syncDirectory(Path dir) throws IOException {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    }
   }
 
   /** The live entries found when the journal was opened, oldest first. */
@@ -272,7 +264,10 @@ final class CacheJournal implements Closeable {
             int part = r.getInt();
             int crc = r.getInt();
             Entry e = live.get(id);
-            if (e == null || part < 0 || (long) part * e.partSize() >= e.object().size()) {
+            if (e == null) {
+              return !r.hasRemaining(); // of an entry removed, or never made durable: skip it
+            }
+            if (part < 0 || (long) part * e.partSize() >= e.object().size()) {
               return false;
             }
             e.crcs().put(part, crc);

@@ -32,6 +32,13 @@ public final class ChecksumMismatchException extends java.io.IOException {
     this.actual = actual;
   }
 
+  /** The same mismatch as {@code cause}, reported by {@code operation} (its cause). */
+  ChecksumMismatchException(String operation, ChecksumMismatchException cause) {
+    super(operation + ": " + cause.getMessage(), cause);
+    this.expected = cause.expected;
+    this.actual = cause.actual;
+  }
+
   /**
    * Returns the checksum the object should have had.
    *

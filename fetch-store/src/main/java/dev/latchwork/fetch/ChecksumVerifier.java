@@ -8,6 +8,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -54,6 +55,7 @@ final class ChecksumVerifier {
   private final long partSize;
   private final int partCount;
   private final BroadcastLatch result = new BroadcastLatch();
+  private final Consumer<Throwable> onFailure;
 
   // CRC32C
   private final int[] crcs;
@@ -73,9 +75,11 @@ final class ChecksumVerifier {
    * @param what the object, for the mismatch message
    * @param presentPrefix the end of the contiguous run of present bytes from 0
    * @param reader reads present bytes back from the temp file
+   * @param onFailure told of a mismatch or a failed read-back, once
    */
   ChecksumVerifier(String what, ObjectChecksum expected, long size, long partSize,
-      LongSupplier presentPrefix, FileReader reader) {
+      LongSupplier presentPrefix, FileReader reader, Consumer<Throwable> onFailure) {
+    this.onFailure = onFailure;
     this.what = what;
     this.expected = expected;
     this.size = size;
@@ -172,7 +176,9 @@ final class ChecksumVerifier {
       }
     } catch (IOException | RuntimeException e) {
       finished = true;
-      result.fail(e);
+      if (result.fail(e)) {
+        onFailure.accept(e);
+      }
       return;
     }
     if (fed == size) {
@@ -185,7 +191,10 @@ final class ChecksumVerifier {
     if (actual.equals(expected)) {
       result.open();
     } else {
-      result.fail(new ChecksumMismatchException(what, expected, actual));
+      ChecksumMismatchException e = new ChecksumMismatchException(what, expected, actual);
+      if (result.fail(e)) {
+        onFailure.accept(e);
+      }
     }
   }
 

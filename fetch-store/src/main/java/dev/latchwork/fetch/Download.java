@@ -3,8 +3,10 @@ package dev.latchwork.fetch;
 import dev.latchwork.core.BroadcastLatch;
 import dev.latchwork.core.ProgressNotifier;
 import dev.latchwork.core.Tracer;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -95,6 +97,27 @@ final class Download {
   private final AtomicReference<Throwable> stopCause = new AtomicReference<>();
   /** Opens when fetching must stop (closed or failed); cuts backoffs short. */
   private final BroadcastLatch stopped = new BroadcastLatch();
+  /** This object's share of a fetch budget shared with other stores, or null. */
+  private final FetchBudget.Lane lane;
+  /** Checks the object's checksum as parts land, or null. */
+  private final ChecksumVerifier verifier;
+  /** A cache entry's reservations and journal, or null. */
+  private final DownloadHooks hooks;
+  /** Parts present when the download began (a cache entry's), with their CRC32C. */
+  private final Map<Integer, Integer> presentAtStart;
+
+  /**
+   * What a store that shares a fetch budget, verifies a checksum or serves a cache entry adds.
+   *
+   * @param budget the shared budget, or null
+   * @param verify the expected checksum, or null
+   * @param present parts present in the file already, with their CRC32C
+   * @param hooks the cache entry's hooks, or null
+   */
+  record Options(FetchBudget budget, ObjectChecksum verify, Map<Integer, Integer> present,
+      DownloadHooks hooks) {
+    static final Options NONE = new Options(null, null, Map.of(), null);
+  }
 
   /**
    * @param executor the executor for workers and listener deliveries, or null to own one
@@ -102,7 +125,8 @@ final class Download {
    */
   Download(Tracer tracer, RangeSource source, RangeSource.ObjectInfo object, TempFile file,
       long partSize, int parallelism, RetryPolicy retryPolicy, Duration readTimeout,
-      RetryPolicy.Backoff backoff, Executor executor, Consumer<? super FetchProgress> listener) {
+      RetryPolicy.Backoff backoff, Executor executor, Consumer<? super FetchProgress> listener,
+      Options options) {
     this.tracer = tracer;
     this.source = source;
     this.file = file;
@@ -123,6 +147,18 @@ final class Download {
     }
     this.dispatcher = listener == null
         ? null : new ProgressDispatcher(this::progress, listener, this.executor);
+    this.lane = options.budget() == null
+        ? null : options.budget().newLane(source.toString(), scheduler::hasDemand);
+    this.hooks = options.hooks();
+    this.presentAtStart = options.present();
+    if (options.verify() == null) {
+      this.verifier = null;
+    } else {
+      this.verifier = new ChecksumVerifier(source.toString(), options.verify(), size, partSize,
+          () -> presentUntil(0), (dst, position) -> file.read(dst, position, dst.remaining(), null),
+          this::fail);
+      fetcher.observe(verifier::offer);
+    }
   }
 
   /**
@@ -149,7 +185,25 @@ final class Download {
       bytesPresent.complete();
       return;
     }
-    int workers = Math.min(parallelism, partCount);
+    for (Map.Entry<Integer, Integer> part : presentAtStart.entrySet()) {
+      int p = part.getKey();
+      if (scheduler.markClaimed(p)) {
+        long start = (long) p * partSize;
+        long end = Math.min(size, start + partSize);
+        partsDone.incrementAndGet();
+        presentRanges.updateAndGet(s -> s.add(start, end));
+        if (bytesPresent.add(end - start) == size) {
+          bytesPresent.complete();
+        }
+      }
+    }
+    if (verifier != null) {
+      for (Map.Entry<Integer, Integer> part : presentAtStart.entrySet()) {
+        verifier.partDone(part.getKey(), part.getValue());
+      }
+    }
+    int missing = partCount - presentAtStart.size();
+    int workers = Math.min(parallelism, missing);
     for (int i = 0; i < workers; i++) {
       executor.execute(this::workerLoop);
     }
@@ -244,23 +298,17 @@ final class Download {
   private void workerLoop() {
     try {
       while (!stopped.isOpen()) {
-        int p = scheduler.claim();
-        if (p < 0) {
+        if (lane != null && !acquireOrFail()) {
           return;
         }
-        partsInFlight.incrementAndGet();
-        signalProgress();
-        boolean fetched = false;
         try {
-          fetched = fetcher.fetch(p);
-        } finally {
-          if (!fetched) {
-            partsInFlight.decrementAndGet();
-            signalProgress();
+          if (!fetchNext()) {
+            return;
           }
-        }
-        if (fetched) {
-          completePart(p);
+        } finally {
+          if (lane != null) {
+            lane.release();
+          }
         }
       }
     } catch (RuntimeException e) {
@@ -272,12 +320,66 @@ final class Download {
     }
   }
 
+  /** Claims, reserves, fetches and publishes one part; false when there is nothing to do. */
+  private boolean fetchNext() {
+    int p = scheduler.claim();
+    if (p < 0) {
+      return false;
+    }
+    if (hooks != null && !reserveOrFail(p)) {
+      return false;
+    }
+    partsInFlight.incrementAndGet();
+    signalProgress();
+    boolean fetched = false;
+    int[] crc = new int[1];
+    try {
+      fetched = fetcher.fetch(p, crc);
+    } finally {
+      if (!fetched) {
+        partsInFlight.decrementAndGet();
+        signalProgress();
+        if (hooks != null) {
+          hooks.partAbandoned(p);
+        }
+      }
+    }
+    if (fetched) {
+      completePart(p, crc[0]);
+    }
+    return true;
+  }
+
+  /** Takes a budget permit; false (having failed the download if interrupted) if stopping. */
+  private boolean acquireOrFail() {
+    try {
+      return lane.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      fail(new java.io.InterruptedIOException("fetch thread interrupted waiting for the budget"));
+      return false;
+    }
+  }
+
+  /** Reserves space for a claimed part; false (having failed if interrupted) if stopping. */
+  private boolean reserveOrFail(int p) {
+    try {
+      if (hooks.reserve(p, stopped)) {
+        return true;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      fail(new java.io.InterruptedIOException("fetch thread interrupted waiting for cache space"));
+    }
+    return false;
+  }
+
   /**
    * Publishes a written part. The counters are updated before the bytes become present, so that
    * a snapshot (or awaitComplete) that sees all bytes present also sees the final counts; the
    * notifier completes on the add that reaches the size, whichever part that is.
    */
-  private void completePart(int p) {
+  private void completePart(int p, int crc) {
     long start = (long) p * partSize;
     long end = Math.min(size, start + partSize);
     partsInFlight.decrementAndGet();
@@ -296,7 +398,48 @@ final class Download {
         publishing.exit();
       }
     }
+    if (verifier != null) {
+      verifier.partDone(p, crc);
+    }
+    if (hooks != null) {
+      hooks.partPresent(p, crc, forceQuietly());
+    }
     signalProgress();
+  }
+
+  /** Forces the file before a part is journaled; false if it could not be forced. */
+  private boolean forceQuietly() {
+    try {
+      file.force();
+      return true;
+    } catch (IOException e) {
+      LOG.debug("[FetchStore #{}] forcing {} failed; the part is not journaled", tracer.instance(),
+          file, e);
+      return false;
+    }
+  }
+
+  /**
+   * Waits for the checksum's verdict (immediately true without a checksum).
+   *
+   * @param timeoutNanos the longest wait, negative for no limit
+   * @return false on timeout
+   * @throws dev.latchwork.core.SignalFailedException if the checksum did not match (the cause)
+   */
+  boolean awaitVerified(long timeoutNanos) throws InterruptedException {
+    if (verifier == null) {
+      return true;
+    }
+    if (timeoutNanos < 0) {
+      verifier.result().await();
+      return true;
+    }
+    return verifier.result().await(timeoutNanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** Returns true if there is no checksum to check or it matched. */
+  boolean isVerified() {
+    return verifier == null || (verifier.result().isOpen() && verifier.result().failure() == null);
   }
 
   /** Fails the download for good: wakes every waiter with the cause, stops every fetch. */
@@ -323,6 +466,12 @@ final class Download {
     }
     publishing.close();
     fetcher.abortInFlight();
+    if (lane != null) {
+      lane.close();
+    }
+    if (hooks != null) {
+      hooks.stopped(failure.get());
+    }
   }
 
   /** The publishing gate's ending action: no completion adds any more. */

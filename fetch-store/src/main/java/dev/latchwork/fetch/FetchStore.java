@@ -12,6 +12,7 @@ import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -343,10 +344,11 @@ public final class FetchStore implements Closeable {
       ensureUsable("awaitComplete");
       if (timeout == null) {
         download.bytesPresent().awaitAtLeast(size);
-      } else {
-        download.bytesPresent().awaitAtLeast(size, timeout);
+        return download.awaitVerified(-1);
       }
-      return true;
+      long deadline = System.nanoTime() + TimeUnit.NANOSECONDS.convert(timeout);
+      download.bytesPresent().awaitAtLeast(size, timeout);
+      return download.awaitVerified(Math.max(0, deadline - System.nanoTime()));
     } catch (TimeoutException e) {
       return false;
     } catch (SignalFailedException e) {
@@ -401,6 +403,10 @@ public final class FetchStore implements Closeable {
     if (present != size) {
       throw new IllegalStateException("moveTo: download incomplete, " + present + " of " + size
           + " bytes present");
+    }
+    if (!download.isVerified()) {
+      throw new IllegalStateException("moveTo: the object's checksum is not verified yet (see"
+          + " awaitComplete)");
     }
     if (!file.closeForMove(target)) {
       throw new ClosedStoreException("moveTo: store closed");
@@ -459,6 +465,9 @@ public final class FetchStore implements Closeable {
   }
 
   private IOException failed(String operation, Throwable cause) {
+    if (cause instanceof ChecksumMismatchException mismatch) {
+      return new ChecksumMismatchException(operation, mismatch);
+    }
     return new IOException(operation + ": download of " + source + " failed: " + cause, cause);
   }
 
@@ -484,6 +493,12 @@ public final class FetchStore implements Closeable {
     private Executor executor;
     private Consumer<? super FetchProgress> listener;
     private RetryPolicy.Backoff backoff = RetryPolicy.Backoff.REAL;
+    private FetchBudget budget;
+    private ObjectChecksum verify;
+    private Path entryFile;
+    private RangeSource.ObjectInfo described;
+    private Map<Integer, Integer> present = Map.of();
+    private DownloadHooks hooks;
 
     private Builder(RangeSource source) {
       this.source = source;
@@ -591,6 +606,51 @@ public final class FetchStore implements Closeable {
     }
 
     /** Test seam: how retries wait. */
+    /**
+     * Shares {@code budget} with other stores: every part this store fetches holds one of its
+     * permits, so that at most {@code budget.parts()} parts are fetched at once across all the
+     * stores sharing it, a part a reader waits for goes before other stores' prefetching, and
+     * stores share it fairly (see {@link FetchBudget}). This store's own {@link #parallelism}
+     * still caps its share. Default: none, only {@code parallelism} limits the fetches.
+     *
+     * @param budget the shared budget
+     * @return this builder
+     */
+    public Builder budget(FetchBudget budget) {
+      this.budget = Objects.requireNonNull(budget, "budget");
+      return this;
+    }
+
+    /**
+     * Checks the whole object against {@code checksum} when its last part lands. A mismatch fails
+     * the store with a {@link ChecksumMismatchException} (as the exception, or the cause of the
+     * exception, of every waiting and later read, {@code awaitComplete} and {@code moveTo}), and
+     * {@code awaitComplete} returns and {@code moveTo} moves only once the checksum matched. A
+     * CRC32C is combined from the parts' CRC32Cs, computed as their bytes arrive; an MD5 or
+     * SHA-256 digest is computed in order as the contiguous prefix grows, reading back only the
+     * bytes that arrived ahead of it. Default: no check.
+     *
+     * @param checksum the object's expected checksum
+     * @return this builder
+     */
+    public Builder verify(ObjectChecksum checksum) {
+      this.verify = Objects.requireNonNull(checksum, "checksum");
+      return this;
+    }
+
+    /**
+     * Makes the store serve a cache entry: {@code file} (kept on close), the object as already
+     * described, the parts already present in the file and the entry's hooks.
+     */
+    Builder cacheEntry(Path file, RangeSource.ObjectInfo object, Map<Integer, Integer> present,
+        DownloadHooks hooks) {
+      this.entryFile = Objects.requireNonNull(file, "file");
+      this.described = Objects.requireNonNull(object, "object");
+      this.present = Map.copyOf(present);
+      this.hooks = Objects.requireNonNull(hooks, "hooks");
+      return this;
+    }
+
     Builder backoff(RetryPolicy.Backoff backoff) {
       this.backoff = Objects.requireNonNull(backoff, "backoff");
       return this;
@@ -620,7 +680,8 @@ public final class FetchStore implements Closeable {
     }
 
     private FetchStore open0(Tracer tracer) throws IOException {
-      RangeSource.ObjectInfo object = retryPolicy.call(source::describe, backoff,
+      RangeSource.ObjectInfo object = described != null ? described
+          : retryPolicy.call(source::describe, backoff,
           new BroadcastLatch(), (attempt, failure, delay) -> Download.LOG.debug(
               "[FetchStore #{}] open RETRY describe attempt={} in={}: {}", tracer.instance(),
               attempt, delay, failure.toString()));
@@ -630,11 +691,14 @@ public final class FetchStore implements Closeable {
       Download.partCount(object.size(), partSize);
       Path dir = tempDirectory != null
           ? tempDirectory : Paths.get(System.getProperty("java.io.tmpdir"));
-      TempFile file = TempFile.create(dir, object.size(), tracer.instance());
+      TempFile file = entryFile != null
+          ? TempFile.openKept(entryFile, object.size(), tracer.instance())
+          : TempFile.create(dir, object.size(), tracer.instance());
       FetchStore store;
       try {
         Download download = new Download(tracer, source, object, file, partSize, parallelism,
-            retryPolicy, readTimeout, backoff, executor, listener);
+            retryPolicy, readTimeout, backoff, executor, listener,
+            new Download.Options(budget, verify, present, hooks));
         store = new FetchStore(tracer, source, object.size(), file, download);
       } catch (RuntimeException | Error e) {
         file.close();

@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.zip.CRC32C;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * fails the store through the {@code onFailure} callback. Thread-safe: any number of workers may
  * fetch different parts at once.
  *
- * <p>Every write of a part's bytes happens-before {@link #fetch(int)} returns true for it. Once
+ * <p>Every write of a part's bytes happens-before {@link #fetch(int, int[])} returns true for it. Once
  * {@code stopped} has opened and {@link #abortInFlight()} has run, no fetch writes again (a fetch
  * blocked in a source read is woken by its stream being closed) and no new retry starts.
  *
@@ -66,6 +67,14 @@ final class PartFetcher {
   private final Consumer<Throwable> onFailure;
   private final Runnable onRetry;
   private final Set<InputStream> inFlight = ConcurrentHashMap.newKeySet();
+  /** Sees every run of bytes right after it was written (a checksum verifier), or null. */
+  private volatile WriteObserver observer;
+
+  /** Sees bytes right after they were written to the temp file at {@code position}. */
+  @FunctionalInterface
+  interface WriteObserver {
+    void written(long position, byte[] bytes, int offset, int length);
+  }
 
   /**
    * @param readTimeoutNanos the read timeout; {@code <= 0} waits forever
@@ -90,16 +99,26 @@ final class PartFetcher {
     this.onRetry = onRetry;
   }
 
-  /** Fetches part {@code p} into the temp file; returns false if it failed or was aborted. */
-  boolean fetch(int p) {
+  /** Sets the observer of written bytes; before the first fetch. */
+  void observe(WriteObserver observer) {
+    this.observer = observer;
+  }
+
+  /**
+   * Fetches part {@code p} into the temp file; returns false if it failed or was aborted. On
+   * success {@code crcOut[0]} is the CRC32C of the part, computed as its bytes arrived.
+   */
+  boolean fetch(int p, int[] crcOut) {
     long start = (long) p * partSize;
     long end = Math.min(size, start + partSize);
     try (Tracer.Span span = tracer.enter("fetchPart", "part", p, "start", start)) {
       long[] reached = {start};
       byte[] buffer = new byte[(int) Math.min(COPY_BUFFER, end - start)];
+      CRC32C crc = new CRC32C(); // covers [start, reached[0]) across attempts
       try {
-        retryPolicy.call(() -> copy(start, end, buffer, reached), backoff, stopped,
+        retryPolicy.call(() -> copy(start, end, buffer, reached, crc), backoff, stopped,
             (attempt, failure, delay) -> retrying(p, attempt, reached[0], failure, delay));
+        crcOut[0] = (int) crc.getValue();
         return true;
       } catch (IOException e) {
         span.fail(e);
@@ -138,7 +157,8 @@ final class PartFetcher {
    * {@code reached[0]} after every write. A temp-file write failure is a TempFileException, a
    * closed store's a ClosedStoreException, anything else the source's.
    */
-  private Void copy(long partStart, long end, byte[] buffer, long[] reached) throws IOException {
+  private Void copy(long partStart, long end, byte[] buffer, long[] reached, CRC32C crc)
+      throws IOException {
     long from = reached[0];
     InputStream in = source.open(object, from, end);
     inFlight.add(in);
@@ -157,7 +177,12 @@ final class PartFetcher {
                   + (pos - from) + " bytes (part starts at " + partStart + ")");
         }
         file.write(ByteBuffer.wrap(buffer, 0, n), pos);
+        crc.update(buffer, 0, n);
         reached[0] = pos + n;
+        WriteObserver o = observer;
+        if (o != null) {
+          o.written(pos, buffer, 0, n);
+        }
       }
       return null;
     } finally {

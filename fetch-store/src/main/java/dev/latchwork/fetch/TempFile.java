@@ -57,15 +57,74 @@ final class TempFile {
   private final Path path;
   private final PositionalWriter writer;
   private final ShutdownGate gate = new ShutdownGate(this::ended);
+  /** A cache entry's file: closing keeps it instead of deleting it. */
+  private final boolean keep;
   /** null while open, then DELETE or the Path to move the file to; set once. */
   private final AtomicReference<Object> disposition = new AtomicReference<>();
   /** Opens when the file is gone (deleted or moved); failed if that failed. */
   private final BroadcastLatch terminated = new BroadcastLatch();
 
-  private TempFile(int store, Path path, PositionalWriter writer) {
+  private TempFile(int store, Path path, PositionalWriter writer, boolean keep) {
     this.store = store;
     this.path = path;
     this.writer = writer;
+    this.keep = keep;
+  }
+
+  /**
+   * Opens (creating it owner-only if missing) a cache entry's file at {@code path}, sized sparsely
+   * to {@code size} bytes; closing it keeps the file. A file created here is deleted if this
+   * throws; an existing one is left as it was.
+   *
+   * @param store the store's instance number, for logs
+   * @throws IOException if the file cannot be created, sized or opened
+   */
+  static TempFile openKept(Path path, long size, int store) throws IOException {
+    boolean created = false;
+    if (!Files.exists(path)) {
+      if (path.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+        Files.createFile(path, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+      } else {
+        Files.createFile(path);
+      }
+      created = true;
+    }
+    try {
+      PositionalWriter writer =
+          PositionalWriter.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      try {
+        if (size > 0 && Files.size(path) < size) {
+          writer.write(ByteBuffer.allocate(1), size - 1);
+        }
+        return new TempFile(store, path, writer, true);
+      } catch (IOException | RuntimeException | Error e) {
+        writer.close();
+        throw e;
+      }
+    } catch (IOException | RuntimeException | Error e) {
+      if (created) {
+        Files.deleteIfExists(path);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Forces the bytes written so far to storage (not the metadata).
+   *
+   * @throws ClosedStoreException if the file is closed
+   * @throws IOException if the force failed
+   */
+  void force() throws IOException {
+    if (!gate.enter()) {
+      throw new ClosedStoreException("force: store closed");
+    }
+    try {
+      writer.force(false);
+    } finally {
+      gate.exit();
+    }
   }
 
   /**
@@ -86,7 +145,7 @@ final class TempFile {
           // One byte at the end, overwritten by the last part.
           writer.write(ByteBuffer.allocate(1), size - 1);
         }
-        return new TempFile(store, path, writer);
+        return new TempFile(store, path, writer, false);
       } catch (IOException | RuntimeException | Error e) {
         writer.close();
         throw e;
@@ -241,6 +300,10 @@ final class TempFile {
       writer.close();
     } catch (IOException e) {
       LOG.warn("[FetchStore #{}] closing temp file {} failed", store, path, e);
+    }
+    if (keep) {
+      terminated.open();
+      return;
     }
     try {
       Files.deleteIfExists(path);

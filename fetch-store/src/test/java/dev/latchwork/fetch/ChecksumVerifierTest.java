@@ -34,6 +34,7 @@ class ChecksumVerifierTest {
     final byte[] data;
     final boolean[] present;
     final AtomicInteger readBack = new AtomicInteger();
+    final List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     FakeStore(byte[] data) {
       this.data = data;
@@ -62,7 +63,7 @@ class ChecksumVerifierTest {
 
   private static ChecksumVerifier verifier(ObjectChecksum expected, FakeStore store) {
     return new ChecksumVerifier("test object", expected, store.data.length, PART, store::prefix,
-        store::read);
+        store::read, store.failures::add);
   }
 
   /** Delivers every part the way a fetch does (offer chunks, mark present, partDone). */
@@ -172,6 +173,7 @@ class ChecksumVerifierTest {
       ChecksumMismatchException m = (ChecksumMismatchException) failure.get();
       assertThat(m.actual().algorithm()).isEqualTo(wrong.algorithm());
       assertThat(m.actual()).isNotEqualTo(wrong);
+      assertThat(store.failures).as("told once").containsExactly(m);
     }
   }
 
