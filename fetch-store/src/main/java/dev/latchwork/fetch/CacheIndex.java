@@ -63,6 +63,8 @@ final class CacheIndex {
   private final Condition spaceChanged = lock.newCondition();
   /** Access-ordered: iteration starts at the least recently used entry. */
   private final LinkedHashMap<String, CacheEntry> entries = new LinkedHashMap<>(16, 0.75f, true);
+  /** Removed entries that handles still hold: closed with the cache, deleted by their last close. */
+  private final java.util.Set<CacheEntry> removedInUse = new java.util.HashSet<>();
   private long used;
   private long nextId;
   private long hits;
@@ -195,6 +197,8 @@ final class CacheIndex {
     entries.remove(e.key, e);
     if (e.handles == 0 && e.current == null) {
       stale.add(e);
+    } else {
+      removedInUse.add(e);
     }
   }
 
@@ -216,6 +220,7 @@ final class CacheIndex {
         e.previous = store;
       }
       deleteAfter[0] = e.removed;
+      removedInUse.remove(e);
       spaceChanged.signalAll(); // the entry may be evictable now
       return store;
     } finally {
@@ -244,11 +249,12 @@ final class CacheIndex {
   }
 
   /**
-   * Reserves space for part {@code part} of {@code e} before it is fetched, evicting unused
-   * entries or waiting as needed. Returns false if {@code stopped} opened or the cache closed
-   * first.
+   * Reserves space for part {@code part} of {@code e} before it is fetched: a part a reader
+   * waits for ({@code urgent}) evicts unused entries or waits as needed; a prefetch takes free
+   * space only. STOPPED if {@code stopped} opened or the cache closed first.
    */
-  boolean reserve(CacheEntry e, int part, BroadcastLatch stopped) throws InterruptedException {
+  DownloadHooks.Reservation reserve(CacheEntry e, int part, boolean urgent,
+      BroadcastLatch stopped) throws InterruptedException {
     long bytes = e.partLength(part);
     for (;;) {
       long usable = minFreeBytes > 0 ? usableSpace() : Long.MAX_VALUE;
@@ -256,11 +262,11 @@ final class CacheIndex {
       lock.lock();
       try {
         if (closed || stopped.isOpen() || (e.removed && e.handles == 0)) {
-          return false;
+          return DownloadHooks.Reservation.STOPPED;
         }
         if (e.dirty.remove(part)) {
           e.fetching.add(part); // its space is still counted
-          return true;
+          return DownloadHooks.Reservation.GRANTED;
         }
         boolean fits = used + bytes <= maxBytes;
         boolean free = usable == Long.MAX_VALUE || usable - bytes >= minFreeBytes;
@@ -268,7 +274,10 @@ final class CacheIndex {
           used += bytes;
           e.accounted += bytes;
           e.fetching.add(part);
-          return true;
+          return DownloadHooks.Reservation.GRANTED;
+        }
+        if (!urgent) {
+          return DownloadHooks.Reservation.DEFERRED; // prefetch neither evicts nor waits
         }
         victim = victimLocked(e);
         if (victim == null) {
@@ -408,15 +417,23 @@ final class CacheIndex {
     }
   }
 
-  /** Closes the index: opens and reservations fail from now on. Returns the current stores. */
+  /**
+   * Closes the index: opens and reservations fail from now on. Returns the stores of the entries,
+   * open or closing.
+   */
   List<FetchStore> close() {
     List<FetchStore> stores = new ArrayList<>();
     lock.lock();
     try {
       closed = true;
-      for (CacheEntry e : entries.values()) {
+      List<CacheEntry> all = new ArrayList<>(entries.values());
+      all.addAll(removedInUse);
+      for (CacheEntry e : all) {
         if (e.current != null && e.current.store != null) {
           stores.add(e.current.store);
+        }
+        if (e.previous != null) {
+          stores.add(e.previous); // closing: its file must be closed before the journal is
         }
       }
       spaceChanged.signalAll();
@@ -466,6 +483,15 @@ final class CacheIndex {
         }
       }
       return keys;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  boolean isRemoved(CacheEntry e) {
+    lock.lock();
+    try {
+      return e.removed;
     } finally {
       lock.unlock();
     }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -62,6 +63,14 @@ final class Download {
    * around their add and stop() closes it: the gate's ending action, which fails the notifier,
    * runs only once no add is in flight, and no add starts after the close.
    *
+   * Deferred parts (cache entries only): a prefetch that finds no free space in the cache's
+   * budget is not fetched and not waited for; the part stays claimed and goes into `deferred`. A
+   * reader that needs it puts its latch into waitedParts and then takes the part out of
+   * `deferred` (undefer, which starts a fetch of its own); a worker that defers a part adds it to
+   * `deferred` and then looks at waitedParts (and wantAll). Each side writes its own set before
+   * reading the other's, so at least one of them sees the other and the part is fetched exactly
+   * once (the remove decides who).
+   *
    * Cancellation: stop() opens stopped first and then has the fetcher close every registered
    * source stream (PartFetcher explains why no fetch is missed). An owned executor is also shut
    * down with interrupts, and the tasks it never started are run on the stopping thread: workers
@@ -103,6 +112,13 @@ final class Download {
   private final ChecksumVerifier verifier;
   /** A cache entry's reservations and journal, or null. */
   private final DownloadHooks hooks;
+  /**
+   * Prefetched parts of a cache entry that found no free space: claimed, not fetched, until a
+   * reader waits for them (or awaitComplete wants them all).
+   */
+  private final Set<Integer> deferred = ConcurrentHashMap.newKeySet();
+  /** Set by awaitComplete: every part is wanted, none is deferred any more. */
+  private volatile boolean wantAll;
   /** Parts present when the download began (a cache entry's), with their CRC32C. */
   private final Map<Integer, Integer> presentAtStart;
 
@@ -253,6 +269,7 @@ final class Download {
     if (cause != null) {
       latch.fail(cause); // the stopper may have scanned the map before this latch was in it
     }
+    undefer(p); // after the latch is in the map: see the notes on deferred parts
     return latch;
   }
 
@@ -326,8 +343,76 @@ final class Download {
     if (p < 0) {
       return false;
     }
-    if (hooks != null && !reserveOrFail(p)) {
-      return false;
+    fetchPart(p, wantAll || waitedParts.containsKey(p));
+    return true;
+  }
+
+  /**
+   * Fetches a deferred part that a reader (or awaitComplete) now waits for, on a task of its own
+   * holding a budget permit like a worker.
+   */
+  private void fetchDeferred(int p) {
+    try {
+      if (stopped.isOpen() || (lane != null && !acquireOrFail())) {
+        return;
+      }
+      try {
+        fetchPart(p, true);
+      } finally {
+        if (lane != null) {
+          lane.release();
+        }
+      }
+    } catch (RuntimeException e) {
+      fail(e);
+    } catch (Error e) {
+      fail(e);
+      throw e;
+    }
+  }
+
+  /** Starts the fetch of part {@code p} if it was deferred; after a reader began to wait. */
+  private void undefer(int p) {
+    if (deferred.remove(p)) {
+      try {
+        executor.execute(() -> fetchDeferred(p));
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        if (!stopped.isOpen()) {
+          fail(new IOException("the executor refused the fetch of a part a reader waits for", e));
+        }
+      }
+    }
+  }
+
+  /**
+   * Makes every part wanted now (awaitComplete): parts deferred so far and from now on are
+   * fetched as if a reader waited for them.
+   */
+  void wantAll() {
+    if (hooks == null || wantAll) {
+      return;
+    }
+    wantAll = true;
+    for (Integer p : deferred) {
+      undefer(p);
+    }
+  }
+
+  /** Reserves (for a cache entry), fetches and publishes part {@code p}. */
+  private void fetchPart(int p, boolean urgent) {
+    if (hooks != null) {
+      DownloadHooks.Reservation r = reserveOrFail(p, urgent);
+      if (r == DownloadHooks.Reservation.STOPPED) {
+        return;
+      }
+      if (r == DownloadHooks.Reservation.DEFERRED) {
+        deferred.add(p);
+        // A reader that began waiting before the add did not see it deferred (see the notes).
+        if ((wantAll || waitedParts.containsKey(p)) && deferred.remove(p)) {
+          fetchPart(p, true); // urgent: never deferred again
+        }
+        return;
+      }
     }
     partsInFlight.incrementAndGet();
     signalProgress();
@@ -347,7 +432,6 @@ final class Download {
     if (fetched) {
       completePart(p, crc[0]);
     }
-    return true;
   }
 
   /** Takes a budget permit; false (having failed the download if interrupted) if stopping. */
@@ -362,16 +446,14 @@ final class Download {
   }
 
   /** Reserves space for a claimed part; false (having failed if interrupted) if stopping. */
-  private boolean reserveOrFail(int p) {
+  private DownloadHooks.Reservation reserveOrFail(int p, boolean urgent) {
     try {
-      if (hooks.reserve(p, stopped)) {
-        return true;
-      }
+      return hooks.reserve(p, urgent, stopped);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       fail(new java.io.InterruptedIOException("fetch thread interrupted waiting for cache space"));
+      return DownloadHooks.Reservation.STOPPED;
     }
-    return false;
   }
 
   /**
@@ -384,6 +466,12 @@ final class Download {
     long end = Math.min(size, start + partSize);
     partsInFlight.decrementAndGet();
     partsDone.incrementAndGet();
+    // A cache entry's part is journaled while the file is held open, so that a close (which
+    // waits for the file to drain) never overtakes the journaling of a part a reader has seen.
+    boolean held = hooks != null && file.hold();
+    if (hooks != null) {
+      hooks.partPresent(p, crc);
+    }
     presentRanges.updateAndGet(s -> s.add(start, end));
     BroadcastLatch latch = waitedParts.remove(p);
     if (latch != null) {
@@ -401,16 +489,22 @@ final class Download {
     if (verifier != null) {
       verifier.partDone(p, crc);
     }
-    if (hooks != null) {
-      hooks.partPresent(p, crc, forceQuietly());
+    if (held) {
+      try {
+        if (forceQuietly()) {
+          hooks.partDurable(p, crc);
+        }
+      } finally {
+        file.release();
+      }
     }
     signalProgress();
   }
 
-  /** Forces the file before a part is journaled; false if it could not be forced. */
+  /** Forces the held file before a part is journaled; false if it could not be forced. */
   private boolean forceQuietly() {
     try {
-      file.force();
+      file.forceHeld();
       return true;
     } catch (IOException e) {
       LOG.debug("[FetchStore #{}] forcing {} failed; the part is not journaled", tracer.instance(),

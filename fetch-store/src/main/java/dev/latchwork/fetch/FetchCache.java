@@ -371,21 +371,23 @@ public final class FetchCache implements Closeable {
     }
 
     @Override
-    public boolean reserve(int part, BroadcastLatch stopped) throws InterruptedException {
+    public Reservation reserve(int part, boolean urgent, BroadcastLatch stopped)
+        throws InterruptedException {
       Tracer.Span span = tracer.enter("reserve", "key", entry.key, "part", part);
       try {
-        return index.reserve(entry, part, stopped);
+        return index.reserve(entry, part, urgent, stopped);
       } finally {
         span.close();
       }
     }
 
     @Override
-    public void partPresent(int part, int crc, boolean durable) {
+    public void partPresent(int part, int crc) {
       index.partPresent(entry, part, crc);
-      if (!durable) {
-        return;
-      }
+    }
+
+    @Override
+    public void partDurable(int part, int crc) {
       try {
         journal.part(entry.id, part, crc);
       } catch (IOException | IllegalStateException e) {
@@ -548,6 +550,11 @@ public final class FetchCache implements Closeable {
           span.close();
         }
       }
+    }
+
+    /** True if this handle's entry left the index (evicted, discarded or replaced); for tests. */
+    boolean isEntryRemoved() {
+      return cache.index.isRemoved(entry);
     }
 
     private void ensureOpen(String operation) throws ClosedStoreException {

@@ -342,6 +342,7 @@ public final class FetchStore implements Closeable {
       throws IOException, InterruptedException {
     try {
       ensureUsable("awaitComplete");
+      download.wantAll();
       if (timeout == null) {
         download.bytesPresent().awaitAtLeast(size);
         return download.awaitVerified(-1);

@@ -111,20 +111,25 @@ final class TempFile {
   }
 
   /**
-   * Forces the bytes written so far to storage (not the metadata).
+   * Holds the file open (as a read or write in flight does) until {@link #release()}; false if it
+   * is closed already.
+   */
+  boolean hold() {
+    return gate.enter();
+  }
+
+  /** Ends a {@link #hold()}. */
+  void release() {
+    gate.exit();
+  }
+
+  /**
+   * Forces the bytes written so far to storage (not the metadata); only while {@link #hold held}.
    *
-   * @throws ClosedStoreException if the file is closed
    * @throws IOException if the force failed
    */
-  void force() throws IOException {
-    if (!gate.enter()) {
-      throw new ClosedStoreException("force: store closed");
-    }
-    try {
-      writer.force(false);
-    } finally {
-      gate.exit();
-    }
+  void forceHeld() throws IOException {
+    writer.force(false);
   }
 
   /**
