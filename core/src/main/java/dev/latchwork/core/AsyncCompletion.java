@@ -1,6 +1,7 @@
 package dev.latchwork.core;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -44,10 +45,52 @@ final class AsyncCompletion {
    * only if the executor rejects it.
    */
   static void run(Runnable completion) {
+    run(EXECUTOR, completion);
+  }
+
+  /** As {@link #run(Runnable)}, on {@code executor}. */
+  static void run(Executor executor, Runnable completion) {
     try {
-      EXECUTOR.execute(completion);
+      executor.execute(completion);
     } catch (RejectedExecutionException e) {
       completion.run();
     }
+  }
+
+  /**
+   * Returns {@code source} if it is already complete; otherwise a new future that a task of {@code
+   * executor} completes with {@code source}'s result (in the thread that completes {@code source}
+   * if the executor rejects the task). Cancelling the returned future cancels {@code source}, so a
+   * registration behind it is released.
+   */
+  @SuppressWarnings("FutureReturnValueIgnored") // whenComplete is used for its side effect
+  static <T> CompletableFuture<T> relay(CompletableFuture<T> source, Executor executor) {
+    if (source.isDone()) {
+      return source;
+    }
+    CompletableFuture<T> relayed = new CompletableFuture<>();
+    source.whenComplete(
+        (value, failure) ->
+            run(executor, () -> {
+              if (failure != null) {
+                relayed.completeExceptionally(unwrap(failure));
+              } else {
+                relayed.complete(value);
+              }
+            }));
+    relayed.whenComplete(
+        (value, failure) -> {
+          if (relayed.isCancelled()) {
+            source.cancel(false);
+          }
+        });
+    return relayed;
+  }
+
+  /** whenComplete sees a dependent's failure wrapped in CompletionException; pass on the cause. */
+  private static Throwable unwrap(Throwable failure) {
+    return failure instanceof CompletionException && failure.getCause() != null
+        ? failure.getCause()
+        : failure;
   }
 }

@@ -5,6 +5,7 @@ import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.AbstractQueuedSynchronizer;
 
@@ -35,7 +36,7 @@ import java.util.concurrent.locks.AbstractQueuedSynchronizer;
  * or {@code fail(cause)} <i>happen-before</i> actions following a successful return (or a {@code
  * SignalFailedException}) from a corresponding {@code await()} in another thread, a {@code
  * true} {@link #isOpen()}, a non-null {@link #failure()}, and the completion of a future returned
- * by {@link #toFuture()}.
+ * by {@link #toFuture()} or {@link #toFuture(Executor)}.
  *
  * <p><b>Progress:</b> {@code open}, {@code fail}, {@code isOpen} and {@code failure} never block.
  * An {@code await} that starts after the latch opened is one volatile read: it takes no lock and
@@ -207,9 +208,12 @@ public final class BroadcastLatch {
    *
    * <p>Every call returns a distinct future. Completing, cancelling or obtruding it has no effect
    * on the latch or on any other future. If the latch is closed when this method is called, the
-   * future is completed later by a task of {@link CompletableFuture#defaultExecutor()}, never in
-   * the thread that opens the latch, so a slow non-async dependent action cannot delay the opener.
-   * If the latch is already open, the future is returned completed.
+   * future is completed later by a task of {@link CompletableFuture#defaultExecutor()} (the
+   * {@linkplain java.util.concurrent.ForkJoinPool#commonPool() common pool}, or a new thread per
+   * task when the common pool has a parallelism below two, as on machines with fewer than three
+   * CPUs), never in the thread that opens the latch, so a slow non-async dependent action cannot
+   * delay the opener. If the latch is already open, the future is returned completed. To choose
+   * the executor, use {@link #toFuture(Executor)}.
    *
    * <p>Each future obtained while the latch is closed is referenced by the latch until it opens.
    *
@@ -239,6 +243,24 @@ public final class BroadcastLatch {
       }
     }
     return shared.copy();
+  }
+
+  /**
+   * As {@link #toFuture()}, but a future obtained while the latch is closed is completed by a task
+   * of {@code executor}: non-async dependent actions run there. If {@code executor} rejects the
+   * task, the future is completed by the thread that would have handed it over (a thread of the
+   * default executor), since a future that never completes is a hang. If the latch is already open
+   * the future is returned completed and {@code executor} is not used.
+   *
+   * <p>Cancelling the returned future has no effect on the latch or on any other future.
+   *
+   * @param executor where to complete the future
+   * @return a new future for the opening of this latch
+   * @throws NullPointerException if {@code executor} is null
+   */
+  public CompletableFuture<Void> toFuture(Executor executor) {
+    Objects.requireNonNull(executor, "executor must not be null");
+    return AsyncCompletion.relay(toFuture(), executor);
   }
 
   /**

@@ -8,8 +8,10 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Group commit of fsyncs: {@link #commit} returns once an fsync that <em>began after</em> the call
  * began has succeeded, and callers arriving while one fsync runs share the next one instead of
- * running one each. A failed fsync is reported to every caller it covered and makes every later
- * call fail too (sticky), with the original failure as cause.
+ * running one each. A failed fsync (an {@link IOException}) is reported to every caller it covered
+ * and makes every later call fail too (sticky), with the original failure as cause. An unchecked
+ * exception or an error from the sync propagates, as itself, to the caller that ran it and is not
+ * an fsync failure: the callers waiting for that sync elect a new leader and run a new one.
  *
  * <p>Memory effects: actions in a thread before {@code commit} happen-before the fsync that covers
  * it begins, and the end of that fsync happens-before {@code commit} returns.
@@ -35,7 +37,9 @@ final class GroupCommit {
    * Failure is sticky. Linux reports a writeback error to one fsync and then may have dropped the
    * dirty pages; a later fsync can succeed although data was lost, so after a failed fsync every
    * commit throws. `failedAt` is the number of the failed fsync: callers with arrival < failedAt
-   * were covered by it, later ones are refused.
+   * were covered by it, later ones are refused. Only an IOException is such a failure: a
+   * RuntimeException or Error (a bug, OutOfMemoryError, StackOverflowError) says nothing about the
+   * disk, so it goes to the leader as itself and the waiters simply retry with a new leader.
    */
 
   /** The fsync itself. */
@@ -50,7 +54,7 @@ final class GroupCommit {
   private long synced;
   private boolean running;
   private int waiting;
-  private Throwable failure;
+  private IOException failure;
   private long failedAt;
 
   /** {@code what} names the synced file in exception messages. */
@@ -63,6 +67,8 @@ final class GroupCommit {
    *
    * @throws IOException the fsync's failure (to the leader that ran it), or an IOException caused by
    *     it (to the other callers it covered and to every later caller)
+   * @throws RuntimeException or {@link Error} thrown by {@code sync} in this caller (the leader),
+   *     as itself; it does not affect other or later callers
    * @throws InterruptedIOException if interrupted while waiting for another caller's fsync; the
    *     interrupt status is then set
    */
@@ -100,12 +106,12 @@ final class GroupCommit {
       lock.unlock();
     }
     boolean ok = false;
-    Throwable thrown = null;
+    IOException ioFailure = null;
     try {
       sync.sync();
       ok = true;
-    } catch (IOException | RuntimeException | Error e) {
-      thrown = e;
+    } catch (IOException e) {
+      ioFailure = e;
       throw e;
     } finally {
       lock.lock();
@@ -113,10 +119,10 @@ final class GroupCommit {
         running = false;
         if (ok) {
           synced = number;
-        } else {
-          failure = thrown;
+        } else if (ioFailure != null) {
+          failure = ioFailure;
           failedAt = number;
-        }
+        } // else an unchecked exception or error: not an fsync failure, the next caller leads
         changed.signalAll();
       } finally {
         lock.unlock();

@@ -21,7 +21,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -104,15 +103,14 @@ public final class PositionalWriter implements Closeable {
    * Unix). Best effort: a path replaced between the open and the check, or replaced by a new file
    * that reused the inode number of a deleted original, is not detected.
    *
-   * In-flight count and close. `state` is 2 * (operations in flight) + (1 if closing). enter() adds
-   * 2 by CAS unless the closing bit is set; exit() subtracts 2. Exactly one thread sees the state
-   * reach CLOSING with nothing in flight: close() itself if nothing was in flight, otherwise the
-   * last operation to exit. That thread closes the descriptors and opens the `terminated` latch,
-   * on which every close() caller waits. No wake-up can be lost: the latch stays open once opened.
-   * The latch is a BroadcastLatch, so a close() that finds it open returns without looking at the
-   * interrupt status (an interrupted thread can still close an idle writer); a close() interrupted
-   * while it waits throws InterruptedIOException, the writer stays closing and the last operation
-   * in flight still closes it.
+   * In-flight count and close. Every operation is an entry of a ShutdownGate whose ending action
+   * (terminate) closes the descriptors. The gate runs it exactly once, on the thread that drains
+   * it: close() itself if nothing was in flight, otherwise the last operation to exit; then it
+   * opens its drained latch, on which every close() caller waits. No wake-up can be lost: the
+   * latch stays open once opened. The latch is a BroadcastLatch, so a close() that finds it open
+   * returns without looking at the interrupt status (an interrupted thread can still close an idle
+   * writer); a close() interrupted while it waits throws InterruptedIOException, the writer stays
+   * closing and the last operation in flight still closes it.
    *
    * Fsync. force() delegates to GroupCommit with a FileSync opened once, at open(). On the default
    * file system it is a RandomAccessFile's FileDescriptor.sync(): fsync(2) without the JDK's
@@ -135,9 +133,6 @@ public final class PositionalWriter implements Closeable {
      */
     REJECT_OVERLAPS
   }
-
-  private static final long CLOSING = 1L;
-  private static final long ONE_IN_FLIGHT = 2L;
 
   /** One opened I/O channel and the slot for the channel that replaces it once it is closed. */
   private static final class Generation {
@@ -166,8 +161,7 @@ public final class PositionalWriter implements Closeable {
   private final LongAdder bytesWritten = new LongAdder();
   private final LongAdder reopens = new LongAdder();
   private final LongAdder retries = new LongAdder();
-  private final AtomicLong state = new AtomicLong();
-  private final BroadcastLatch terminated = new BroadcastLatch();
+  private final ShutdownGate gate = new ShutdownGate(this::terminate);
   private volatile Generation generation;
   private volatile IOException closeFailure;
 
@@ -352,11 +346,25 @@ public final class PositionalWriter implements Closeable {
       if (!dst.hasRemaining()) {
         return 0;
       }
+      // No byte of a file lies at or past Long.MAX_VALUE, and the kernel refuses (EINVAL) a read
+      // whose range would end past it: read no further than that end.
+      long addressable = Long.MAX_VALUE - position;
+      if (addressable == 0) {
+        return -1;
+      }
+      int limit = dst.limit();
+      if (dst.remaining() > addressable) {
+        dst.limit(dst.position() + (int) addressable);
+      }
       int start = dst.position();
-      while (dst.hasRemaining()) {
-        if (io(channel -> channel.read(dst, position + (dst.position() - start))) < 0) {
-          break;
+      try {
+        while (dst.hasRemaining()) {
+          if (io(channel -> channel.read(dst, position + (dst.position() - start))) < 0) {
+            break;
+          }
         }
+      } finally {
+        dst.limit(limit);
       }
       int total = dst.position() - start;
       return total == 0 ? -1 : total;
@@ -452,12 +460,12 @@ public final class PositionalWriter implements Closeable {
    */
   @Override
   public void close() throws IOException {
-    long before = state.getAndAccumulate(CLOSING, (s, bit) -> s | bit);
-    if (before == 0) {
-      terminate();
-    }
+    boolean first = gate.close();
     try {
-      terminated.await();
+      gate.drained().await();
+    } catch (SignalFailedException e) {
+      // terminate() catches the IOExceptions of closing; anything else is a bug or an Error
+      throw new IOException("closing " + file + " failed", e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       InterruptedIOException x = new InterruptedIOException("interrupted while closing " + file
@@ -466,7 +474,7 @@ public final class PositionalWriter implements Closeable {
       throw x;
     }
     IOException failure = closeFailure;
-    if ((before & CLOSING) == 0 && failure != null) {
+    if (first && failure != null) {
       throw failure;
     }
   }
@@ -474,7 +482,7 @@ public final class PositionalWriter implements Closeable {
   @Override
   public String toString() {
     return "PositionalWriter[" + file + (ranges != null ? ", rejecting overlaps" : "")
-        + ((state.get() & CLOSING) != 0 ? ", closed" : "") + "]";
+        + (gate.isClosed() ? ", closed" : "") + "]";
   }
 
   /** Returns how many times an interrupt-closed channel was reopened (for tests). */
@@ -489,7 +497,7 @@ public final class PositionalWriter implements Closeable {
 
   /** Returns whether close() has begun (for tests). */
   boolean closing() {
-    return (state.get() & CLOSING) != 0;
+    return gate.isClosed();
   }
 
   /** Returns how many force callers wait for another caller's fsync (for tests). */
@@ -498,24 +506,16 @@ public final class PositionalWriter implements Closeable {
   }
 
   private void enter() throws ClosedChannelException {
-    for (;;) {
-      long s = state.get();
-      if ((s & CLOSING) != 0) {
-        throw new ClosedChannelException();
-      }
-      if (state.compareAndSet(s, s + ONE_IN_FLIGHT)) {
-        return;
-      }
+    if (!gate.enter()) {
+      throw new ClosedChannelException();
     }
   }
 
   private void exit() {
-    if (state.addAndGet(-ONE_IN_FLIGHT) == CLOSING) {
-      terminate();
-    }
+    gate.exit();
   }
 
-  /** Runs exactly once, when the writer is closing and nothing is in flight. */
+  /** The gate's ending action: runs exactly once, when the writer is closing and nothing is in flight. */
   private void terminate() {
     IOException failure = null;
     try {
@@ -532,8 +532,7 @@ public final class PositionalWriter implements Closeable {
         failure.addSuppressed(e);
       }
     }
-    closeFailure = failure;
-    terminated.open();
+    closeFailure = failure; // published to close() callers by the gate's drained latch
   }
 
   private <T> T io(ChannelCall<T> call) throws IOException {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
@@ -37,7 +38,11 @@ import java.util.concurrent.locks.LockSupport;
  * call returns quietly and changes nothing. A waiter whose target the value reached returns the
  * value even if the notifier terminated later; a waiter whose target was not reached returns the
  * final value (below its target) if the notifier completed, so that a reader sees end-of-data
- * instead of hanging, and throws {@link SignalFailedException} with the cause if it failed.
+ * instead of hanging, and throws {@link SignalFailedException} with the cause if it failed. A
+ * producer whose progress may be ended by someone else uses {@link #tryAdd(long)} and {@link
+ * #tryAdvanceTo(long)}, which report termination by their result instead of throwing, and {@link
+ * #tryComplete()} and {@link #tryFail(Throwable)} tell whether the call was the one that ended it.
+ * Consumers that must not advance or end the progress get the {@link #view()}.
  *
  * <p><b>Targeted wake-ups.</b> Waiters are kept ordered by target, and an advance wakes only the
  * waiters whose target it reached: with 1,000 waiters at 1,000 distinct targets and 1,000
@@ -53,12 +58,14 @@ import java.util.concurrent.locks.LockSupport;
  * wait". A waiter that returns, times out or is interrupted removes itself from the notifier.
  *
  * <p><b>Memory consistency effects:</b> actions in a thread prior to an {@code advanceTo} or
- * {@code add} that raises the value to at least {@code v} <i>happen-before</i> actions following
- * a {@link #get()} that returns at least {@code v}, and following a return of at least {@code v}
- * from {@code awaitAtLeast} or the completion with at least {@code v} of a {@code whenAtLeast}
- * future, in another thread. Actions prior to {@code complete()} or {@code fail(cause)}
- * happen-before actions following an {@code awaitAtLeast} that returns a value below its target
- * or throws {@code SignalFailedException}, a {@code true} {@link #isDone()}, and the corresponding
+ * {@code add} (or {@code tryAdvanceTo} or {@code tryAdd}) that raises the value to at least {@code
+ * v} <i>happen-before</i> actions following a {@link #get()} that returns at least {@code v}, and
+ * following a return of at least {@code v} from {@code awaitAtLeast} or the completion with at
+ * least {@code v} of a {@code whenAtLeast} future, in another thread (also through the {@link
+ * #view()}). Actions prior to {@code complete()} or {@code fail(cause)} (or {@code tryComplete()}
+ * or {@code tryFail(cause)}) happen-before actions following an {@code awaitAtLeast} that returns
+ * a value below its target or throws {@code SignalFailedException}, a {@code true} {@link
+ * #isDone()}, a {@code false} or {@code -1} result of a try method, and the corresponding
  * completion of a {@code whenAtLeast} future.
  *
  * <p><b>Progress:</b> the producer never waits for a consumer. With no waiters registered, {@code
@@ -169,6 +176,8 @@ public final class ProgressNotifier {
 
   private final ConcurrentSkipListSet<Waiter> waiters = new ConcurrentSkipListSet<>(BY_TARGET);
 
+  private final ProgressView view = new ProgressView(this);
+
   /** Creates a notifier whose value starts at zero. */
   public ProgressNotifier() {
     this(0L);
@@ -215,17 +224,9 @@ public final class ProgressNotifier {
    * @throws IllegalStateException if the notifier has been completed or failed
    */
   public void advanceTo(long value) {
-    long s;
-    do {
-      s = state;
-      if (s < 0) {
-        throw terminated("advanceTo(" + value + ")");
-      }
-      if (value <= s) {
-        return;
-      }
-    } while (!STATE.weakCompareAndSet(this, s, value));
-    wakeReached(value);
+    if (!tryAdvanceTo(value)) {
+      throw terminated("advanceTo(" + value + ")");
+    }
   }
 
   /**
@@ -238,6 +239,48 @@ public final class ProgressNotifier {
    * @throws IllegalStateException if the notifier has been completed or failed
    */
   public long add(long delta) {
+    long next = tryAdd(delta);
+    if (next < 0) {
+      throw terminated("add(" + delta + ")");
+    }
+    return next;
+  }
+
+  /**
+   * As {@link #advanceTo(long)}, but reports a terminated notifier by returning {@code false}
+   * instead of throwing: for producers whose progress may legitimately be ended by someone else
+   * (a store closed by its owner while a worker still reports).
+   *
+   * @param value the new value
+   * @return {@code true} if the notifier was not terminated (the value is now at least {@code
+   *     value}); {@code false} if it was already completed or failed, in which case nothing changes
+   */
+  public boolean tryAdvanceTo(long value) {
+    long s;
+    do {
+      s = state;
+      if (s < 0) {
+        return false;
+      }
+      if (value <= s) {
+        return true;
+      }
+    } while (!STATE.weakCompareAndSet(this, s, value));
+    wakeReached(value);
+    return true;
+  }
+
+  /**
+   * As {@link #add(long)}, but reports a terminated notifier by returning {@code -1} instead of
+   * throwing (values are never negative, so {@code -1} is never a value).
+   *
+   * @param delta the amount of progress, zero or more
+   * @return the new value; or {@code -1} if the notifier was already completed or failed, in
+   *     which case nothing changes
+   * @throws IllegalArgumentException if {@code delta} is negative
+   * @throws ArithmeticException if the new value would exceed {@code Long.MAX_VALUE}
+   */
+  public long tryAdd(long delta) {
     if (delta < 0) {
       throw new IllegalArgumentException("delta must not be negative: " + delta);
     }
@@ -246,7 +289,7 @@ public final class ProgressNotifier {
     do {
       s = state;
       if (s < 0) {
-        throw terminated("add(" + delta + ")");
+        return -1L;
       }
       next = s + delta;
       if (next < 0) {
@@ -259,6 +302,29 @@ public final class ProgressNotifier {
     } while (!STATE.weakCompareAndSet(this, s, next));
     wakeReached(next);
     return next;
+  }
+
+  /**
+   * As {@link #complete()}, and tells whether this call was the one that ended the notifier.
+   *
+   * @return {@code true} if this call completed the notifier; {@code false} if it was already
+   *     completed or failed (nothing changes then)
+   */
+  public boolean tryComplete() {
+    return terminate(COMPLETED);
+  }
+
+  /**
+   * As {@link #fail(Throwable)}, and tells whether this call was the one that ended the notifier.
+   *
+   * @param cause why no more progress will come
+   * @return {@code true} if this call failed the notifier with {@code cause}; {@code false} if it
+   *     was already completed or failed (nothing changes then)
+   * @throws NullPointerException if {@code cause} is null
+   */
+  public boolean tryFail(Throwable cause) {
+    Objects.requireNonNull(cause, "cause must not be null");
+    return terminate(cause);
   }
 
   /**
@@ -348,8 +414,11 @@ public final class ProgressNotifier {
    *
    * <p>Every call returns a new future; completing or cancelling it has no effect on the notifier
    * or on other futures, and removes its registration. If {@code target} is not yet reached, the
-   * future is completed later by a task of {@link CompletableFuture#defaultExecutor()}, never in
-   * the producer's thread, so a slow non-async dependent action cannot delay the producer. If it is
+   * future is completed later by a task of {@link CompletableFuture#defaultExecutor()} (the
+   * {@linkplain java.util.concurrent.ForkJoinPool#commonPool() common pool}, or a new thread per
+   * task when the common pool has a parallelism below two, as on machines with fewer than three
+   * CPUs; {@link #whenAtLeast(long, Executor)} chooses the executor), never in the producer's
+   * thread, so a slow non-async dependent action cannot delay the producer. If it is
    * already reached (or the notifier is terminated), the future is returned completed.
    *
    * @param target the value to wait for; any {@code long}
@@ -374,6 +443,34 @@ public final class ProgressNotifier {
     }
     future.whenComplete((value, failure) -> waiters.remove(node));
     return future;
+  }
+
+  /**
+   * As {@link #whenAtLeast(long)}, but a future whose target is not yet reached is completed by a
+   * task of {@code executor}: non-async dependent actions run there, never in the producer's
+   * thread. If {@code executor} rejects the task, the future is completed by the thread that would
+   * have handed it over (a thread of the default executor), since a future that never completes is
+   * a hang. If the target is already reached (or the notifier is terminated) the future is returned
+   * completed and {@code executor} is not used. Cancelling the future removes its registration.
+   *
+   * @param target the value to wait for; any {@code long}
+   * @param executor where to complete the future
+   * @return a new future for {@code target}
+   * @throws NullPointerException if {@code executor} is null
+   */
+  public CompletableFuture<Long> whenAtLeast(long target, Executor executor) {
+    Objects.requireNonNull(executor, "executor must not be null");
+    return AsyncCompletion.relay(whenAtLeast(target), executor);
+  }
+
+  /**
+   * Returns the read-only view of this notifier, for handing out to consumers that may watch the
+   * progress but must not advance or end it. Always the same view.
+   *
+   * @return the view
+   */
+  public ProgressView view() {
+    return view;
   }
 
   /**
@@ -472,11 +569,13 @@ public final class ProgressNotifier {
     completeLater(futures);
   }
 
-  private void terminate(Object decided) {
-    OUTCOME.compareAndSet(this, null, decided); // the first terminal call decides the outcome
+  /** Returns whether this call decided the outcome. */
+  private boolean terminate(Object decided) {
+    // the first terminal call decides the outcome
+    boolean first = OUTCOME.compareAndSet(this, null, decided);
     long before = (long) STATE.getAndBitwiseOr(this, TERMINATED);
     if (before < 0 || !published) {
-      return; // another terminal call set the bit and wakes everyone; or nobody ever waited
+      return first; // another terminal call set the bit and wakes everyone; or nobody ever waited
     }
     List<Waiter> futures = null;
     for (Waiter node : waiters) {
@@ -485,6 +584,7 @@ public final class ProgressNotifier {
       }
     }
     completeLater(futures);
+    return first;
   }
 
   /**

@@ -76,7 +76,11 @@ public final class StallWatchdog implements AutoCloseable {
    * Stopping: close() counts down the stop latch (the scan loop's timed wait returns at once and
    * the scan checks the latch before each report), interrupts the thread if it is inside the
    * listener (only a listener can be blocked for long; interrupting a log call could break a
-   * channel-based appender) and joins it. If the listener has just returned, the interrupt lands
+   * channel-based appender) and joins it. inListener and the stop latch form a Dekker pair: the
+   * watchdog thread sets inListener and then re-checks the latch before calling the listener,
+   * close() counts the latch down and then reads inListener (both volatile), so a listener either
+   * is not called at all or is running with close()'s interrupt on its way. Every close() caller
+   * joins, so none returns while a report is in progress. If the listener has just returned, the interrupt lands
    * before the loop re-checks the latch and is harmless. A stray interrupt from someone else
    * only makes the loop re-check the latch. Tracking is requested by start() and released by the
    * first close(), exactly once per watchdog (closed flag).
@@ -137,7 +141,9 @@ public final class StallWatchdog implements AutoCloseable {
     if (threshold.isNegative() || threshold.isZero()) {
       throw new IllegalArgumentException("threshold must be positive: " + threshold);
     }
-    StallWatchdog watchdog = new StallWatchdog(Tracer.saturatedNanos(threshold), listener, log);
+    // TimeUnit.convert saturates instead of overflowing: a threshold of centuries stays positive
+    StallWatchdog watchdog =
+        new StallWatchdog(TimeUnit.NANOSECONDS.convert(threshold), listener, log);
     InFlightRegistry.watchdogStarted();
     try {
       watchdog.thread.start();
@@ -156,25 +162,30 @@ public final class StallWatchdog implements AutoCloseable {
 
   /**
    * Stops the watchdog and waits for its thread to end; a listener running at that moment is
-   * interrupted. When this method returns normally, no report is in progress and none will
-   * follow. If the calling thread is interrupted while waiting, this method returns early with
-   * its interrupt status set, and the watchdog thread ends on its own after at most the report in
-   * progress. Called by a listener (on the watchdog thread), it returns at once and no report
-   * follows the current one. Calling it again does nothing.
+   * interrupted, and no listener call starts after this method began. When this method (the first
+   * call or any later one) returns normally, no report is in progress and none will follow. If
+   * the calling thread is interrupted while waiting, this method returns early with its interrupt
+   * status set, and the watchdog thread ends on its own after at most the report in progress. Called by a listener (on the watchdog thread), it returns at once and no report
+   * follows the current one. Calling it again only waits, like the first call, for the thread to
+   * end.
    */
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
+    boolean onWatchdogThread = Thread.currentThread() == thread;
+    if (closed.compareAndSet(false, true)) {
+      stop.countDown();
+      InFlightRegistry.watchdogStopped();
+      // The closer's half of the Dekker pair with report(): stop is written before inListener is
+      // read, so either the report sees the stop and calls no listener, or this sees the flag.
+      if (!onWatchdogThread && inListener) {
+        thread.interrupt(); // only a listener can be blocked for long; never a log call
+      }
+    }
+    if (onWatchdogThread) {
       return;
     }
-    stop.countDown();
-    InFlightRegistry.watchdogStopped();
-    if (Thread.currentThread() == thread) {
-      return;
-    }
-    if (inListener) {
-      thread.interrupt(); // only a listener can be blocked for long; never a log call
-    }
+    // Every caller joins, not only the first: a later close() must not return while a report
+    // that the first one is waiting for is still running.
     try {
       thread.join();
     } catch (InterruptedException e) {
@@ -234,6 +245,12 @@ public final class StallWatchdog implements AutoCloseable {
   private void report(Stall stall) {
     log.warn(stall.toString());
     inListener = true;
+    if (stop.getCount() == 0) {
+      // close() began after the scan's check (perhaps while the line above was written) and may
+      // already have looked at inListener: calling the listener now could block its join forever.
+      inListener = false;
+      return;
+    }
     try {
       listener.accept(stall);
     } catch (Throwable t) {

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,22 +23,42 @@ import org.slf4j.LoggerFactory;
  * [FetchStore #5] readAt EXIT pos=1048576 len=131072 thread=fetch-worker-3 tid=42 took=0.317ms FAILED java.io.IOException: gone
  * }</pre>
  *
- * <p>Typical use, one tracer per instance of the component:
+ * <p>Typical use, one tracer per instance of the component, and one idiom per operation: enter
+ * with {@link Span#failUnlessOk()}, and record the success with {@link Span#ok(Object) ok} as the
+ * last step; a span closed without {@code ok}, because an exception escaped, is traced as failed:
  *
  * <pre>{@code
  * private final Tracer tracer = Tracer.forInstance(FetchStore.class);
  *
  * int readAt(long pos, ByteBuffer dst) throws IOException {
- *   try (Tracer.Span span = tracer.enter("readAt", "pos", pos, "len", dst.remaining())) {
- *     try {
- *       return doRead(pos, dst);
- *     } catch (IOException | RuntimeException e) {
- *       span.fail(e);
- *       throw e;
- *     }
+ *   try (Tracer.Span span = tracer.enter("readAt", "pos", pos, "len", dst.remaining()).failUnlessOk()) {
+ *     return span.ok(doRead(pos, dst));
+ *   }
+ * }
+ *
+ * void moveTo(Path target) throws IOException {
+ *   try (Tracer.Span span = tracer.enter("moveTo", "target", target).failUnlessOk()) {
+ *     doMove(target);
+ *     span.ok();
  *   }
  * }
  * }</pre>
+ *
+ * The EXIT line of such a failure says {@code FAILED (no ok() before close)}; where the cause is
+ * worth naming in the trace, record it with {@link Span#fail(Throwable)} (in a {@code catch}, or
+ * wherever the failure is known) and the EXIT line says {@code FAILED <cause>}. A span without
+ * {@code failUnlessOk()} keeps the older convention: it is traced as failed only if {@code fail}
+ * was called, so the {@code try (span) { try { ... } catch (X e) { span.fail(e); throw e; } }}
+ * form still works, but the idiom above needs neither the inner {@code try} nor the list of
+ * exception types.
+ *
+ * <p>Why an explicit success and not a lambda ({@code tracer.call("readAt", () -> doRead(pos,
+ * dst))}): a lambda that captures arguments is a new object per call. C2 can remove it only when
+ * the whole call is inlined and escape analysis succeeds, which the interpreter and C1 never do
+ * and C2 does not promise (a megamorphic or too-large callee defeats it), and checked exceptions
+ * do not pass through {@code java.util.function} types. {@code failUnlessOk} and {@code ok} are
+ * plain calls on the span: on the disabled path they return at once from the shared inert span, so
+ * the idiom allocates nothing in any tier, and the body keeps its own checked exceptions.
  *
  * <h2>Lines</h2>
  *
@@ -58,7 +79,8 @@ import org.slf4j.LoggerFactory;
  *
  * When the component's logger does not accept DEBUG and in-flight tracking is off, {@code enter}
  * and {@link Span#close()} read one volatile boolean and ask the logger whether DEBUG is enabled;
- * they take no lock and allocate nothing (they return one shared inert span). Pass numbers to the
+ * they take no lock and allocate nothing (they return one shared inert span, on which {@link
+ * Span#failUnlessOk()}, {@link Span#ok()} and {@link Span#fail} return at once). Pass numbers to the
  * {@code long} overloads, which do not box. Otherwise, each operation allocates a span, and, when
  * logging, the lines.
  *
@@ -319,15 +341,6 @@ public final class Tracer {
     line.append(text);
   }
 
-  /** Returns {@code duration} in nanoseconds, or Long.MAX_VALUE if it does not fit. */
-  static long saturatedNanos(Duration duration) {
-    try {
-      return duration.toNanos();
-    } catch (ArithmeticException e) {
-      return Long.MAX_VALUE;
-    }
-  }
-
   /**
    * Appends a duration in milliseconds: {@code 0.317ms} below one millisecond, {@code 1.2ms}
    * above; negative durations (no monotonic clock goes back, but be safe) are written as 0.
@@ -353,7 +366,8 @@ public final class Tracer {
 
   /**
    * One traced operation, from {@link Tracer#enter} to {@link #close()}. Use it in a
-   * try-with-resources statement, and call {@link #fail} before closing if the operation failed.
+   * try-with-resources statement, with {@link #failUnlessOk()} and {@link #ok()} (see the {@link
+   * Tracer} class comment), or call {@link #fail} before closing if the operation failed.
    *
    * <p>A span is not thread-safe: call {@code fail} and {@code close} from one thread at a time,
    * normally the one that entered it. {@code close} is idempotent.
@@ -386,6 +400,10 @@ public final class Tracer {
 
     private Throwable failure;
     private boolean closed;
+    /** Set by {@link #failUnlessOk()}: a close without {@link #ok()} is a failure. */
+    private boolean failUnlessOk;
+    /** Set by {@link #ok()}: the operation succeeded, whatever {@link #fail} recorded. */
+    private boolean succeeded;
 
     private Span(
         Tracer tracer,
@@ -413,10 +431,75 @@ public final class Tracer {
     }
 
     /**
-     * Records that the operation failed with {@code failure}: the EXIT line will say {@code
-     * FAILED <failure>}. Only the first failure is kept; after {@link #close()} this does
-     * nothing.
+     * Declares that this operation records its success with {@link #ok()} (or one of the {@code
+     * ok(result)} forms) before it is closed: closing it without {@code ok}, typically because an
+     * exception escaped the try-with-resources body, traces it as failed ({@code FAILED <cause>}
+     * if {@link #fail} recorded a cause, else {@code FAILED (no ok() before close)}). Meant to be
+     * chained to {@link Tracer#enter}; allocation-free.
      *
+     * @return this span
+     */
+    public Span failUnlessOk() {
+      if (tracer != null && !closed) {
+        failUnlessOk = true;
+      }
+      return this;
+    }
+
+    /**
+     * Records that the operation succeeded: its EXIT line has no {@code FAILED}, even if {@link
+     * #fail} recorded a cause before (an attempt that failed and was retried is not the outcome).
+     * After {@link #close()} this does nothing.
+     */
+    public void ok() {
+      if (tracer != null && !closed) {
+        succeeded = true;
+      }
+    }
+
+    /**
+     * Records that the operation succeeded (see {@link #ok()}) and returns {@code result}, for
+     * {@code return span.ok(compute());}.
+     *
+     * @param <T> the type of the result
+     * @param result the operation's result
+     * @return {@code result}
+     */
+    public <T> T ok(T result) {
+      ok();
+      return result;
+    }
+
+    /**
+     * Records that the operation succeeded (see {@link #ok()}) and returns {@code result}, without
+     * boxing it.
+     *
+     * @param result the operation's result
+     * @return {@code result}
+     */
+    public long ok(long result) {
+      ok();
+      return result;
+    }
+
+    /**
+     * Records that the operation succeeded (see {@link #ok()}) and returns {@code result}, without
+     * boxing it.
+     *
+     * @param result the operation's result
+     * @return {@code result}
+     */
+    public int ok(int result) {
+      ok();
+      return result;
+    }
+
+    /**
+     * Records that the operation failed with {@code failure}: the EXIT line will say {@code
+     * FAILED <failure>}, unless {@link #ok()} is called before the span is closed. Only the first
+     * failure is kept; after {@link #close()} this does nothing.
+     *
+     * @param failure why the operation failed
      * @throws NullPointerException if {@code failure} is null
      */
     public void fail(Throwable failure) {
@@ -429,7 +512,9 @@ public final class Tracer {
 
     /**
      * Ends the operation: it leaves the in-flight snapshots before this method returns, and the
-     * EXIT line is written if the ENTER line was. Calling it again does nothing.
+     * EXIT line is written if the ENTER line was; unless {@link #ok()} was called, it says {@code
+     * FAILED} if {@link #fail} was called, or if {@link #failUnlessOk()} was. Calling it again
+     * does nothing.
      */
     @Override
     public void close() {
@@ -459,9 +544,13 @@ public final class Tracer {
     private void logExit(long tookNanos) {
       StringBuilder line = line("EXIT").append(" took=");
       appendMillis(line, tookNanos);
-      if (failure != null) {
-        line.append(" FAILED ");
-        appendValue(line, failure);
+      if (!succeeded) {
+        if (failure != null) {
+          line.append(" FAILED ");
+          appendValue(line, failure);
+        } else if (failUnlessOk) {
+          line.append(" FAILED (no ok() before close)");
+        }
       }
       tracer.log.debug(line.toString());
     }
@@ -615,7 +704,7 @@ public final class Tracer {
       line.append(' ');
       ThreadIdentity.appendTag(line, threadName, virtualThread, threadId);
       line.append(" age=");
-      appendMillis(line, saturatedNanos(age));
+      appendMillis(line, TimeUnit.NANOSECONDS.convert(age)); // saturates
     }
   }
 }

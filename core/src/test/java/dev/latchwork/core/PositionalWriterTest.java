@@ -139,6 +139,21 @@ class PositionalWriterTest {
   }
 
   @Test
+  void aReadWhoseRangeWouldEndPastLongMaxValueReturnsMinusOneAtEndOfFile() throws Exception {
+    try (PositionalWriter writer = PositionalWriter.open(dir.resolve("f"))) {
+      writer.write(bytes("0123456789"), 0);
+      for (long position : new long[] {Long.MAX_VALUE, Long.MAX_VALUE - 1, Long.MAX_VALUE - 4095,
+          Long.MAX_VALUE - 1_000_000}) {
+        ByteBuffer dst = ByteBuffer.allocate(8192);
+        assertThat(writer.read(dst, position)).as("read at %d", position).isEqualTo(-1);
+        assertThat(dst.position()).isZero();
+      }
+      ByteBuffer empty = ByteBuffer.allocate(0);
+      assertThat(writer.read(empty, Long.MAX_VALUE)).isZero();
+    }
+  }
+
+  @Test
   void sizeTruncateAndBytesWrittenReportTheFile() throws Exception {
     try (PositionalWriter writer = PositionalWriter.open(dir.resolve("f"))) {
       assertThat(writer.size()).isZero();

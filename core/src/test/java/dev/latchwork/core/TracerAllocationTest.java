@@ -21,7 +21,8 @@ import org.slf4j.event.Level;
  * a constant that cannot hide a per-call allocation. Class loading and constant resolution happen
  * in a short warm-up before the first measured round, which therefore starts in the interpreter
  * (C1 compiles enter/close during it); later rounds run after enough calls for C2. Checked: an
- * inert span allocated per call instead of the shared one fails the early round on JDK 17 and 25. A
+ * inert span allocated per call instead of the shared one fails the early round on JDK 17 and 25.
+ * The rounds include the {@code failUnlessOk()} / {@code ok(result)} idiom. A
  * positive control shows the counter sees the spans allocated when tracking is on.
  */
 class TracerAllocationTest {
@@ -67,11 +68,11 @@ class TracerAllocationTest {
     }
 
     assertThat(interpreted - overhead)
-        .as("bytes for 2,000 early (interpreter, then C1) rounds of 7 operations")
+        .as("bytes for 2,000 early (interpreter, then C1) rounds of 9 operations")
         .isLessThanOrEqualTo(SLACK_BYTES);
     for (long bytes : compiled) {
       assertThat(bytes - overhead)
-          .as("bytes for 200,000 compiled rounds of 7 operations (all rounds: %s)",
+          .as("bytes for 200,000 compiled rounds of 9 operations (all rounds: %s)",
               java.util.Arrays.toString(compiled))
           .isLessThanOrEqualTo(SLACK_BYTES);
     }
@@ -83,7 +84,7 @@ class TracerAllocationTest {
     Tracer.trackInFlight(true);
     long bytes = measure(2_000);
     Tracer.trackInFlight(false);
-    assertThat(bytes).as("each tracked operation allocates a span").isGreaterThan(2_000L * 7 * 16);
+    assertThat(bytes).as("each tracked operation allocates a span").isGreaterThan(2_000L * 9 * 16);
   }
 
   /** Bytes the thread allocates in {@code rounds} rounds of every enter overload + close. */
@@ -129,6 +130,13 @@ class TracerAllocationTest {
       }
       try (Tracer.Span span = t.enter("readAt", "pos", LEN, "len", pos)) {
         sink += pos;
+      }
+      try (Tracer.Span span = t.enter("readAt", "pos", pos).failUnlessOk()) {
+        sink += span.ok(pos);
+      }
+      try (Tracer.Span span = t.enter("readAt", "len", LEN).failUnlessOk()) {
+        sink += span.ok((int) pos);
+        span.ok();
       }
     }
   }

@@ -2,6 +2,7 @@ package dev.latchwork.core;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.slf4j.Marker;
 import org.slf4j.event.Level;
@@ -17,6 +18,8 @@ final class TracerTestLogger extends LegacyAbstractLogger {
 
   private transient volatile Level threshold;
   private final transient List<Line> lines = new CopyOnWriteArrayList<>();
+  /** Called with each line, in the logging thread, after it is recorded (tests block in it). */
+  private transient volatile Consumer<Line> onLine = line -> {};
 
   /** A logger accepting {@code threshold} and every more severe level. */
   TracerTestLogger(String name, Level threshold) {
@@ -26,6 +29,12 @@ final class TracerTestLogger extends LegacyAbstractLogger {
 
   void setThreshold(Level threshold) {
     this.threshold = threshold;
+  }
+
+  /** Runs {@code hook} with every line from now on, in the thread that logs it. */
+  TracerTestLogger onLine(Consumer<Line> hook) {
+    this.onLine = hook;
+    return this;
   }
 
   List<Line> lines() {
@@ -73,6 +82,8 @@ final class TracerTestLogger extends LegacyAbstractLogger {
   @Override
   protected void handleNormalizedLoggingCall(
       Level level, Marker marker, String pattern, Object[] arguments, Throwable throwable) {
-    lines.add(new Line(level, MessageFormatter.basicArrayFormat(pattern, arguments), throwable));
+    Line line = new Line(level, MessageFormatter.basicArrayFormat(pattern, arguments), throwable);
+    lines.add(line);
+    onLine.accept(line);
   }
 }

@@ -4,7 +4,8 @@
  * <p>Sub-packages hold one harness per guarantee: {@code latch} ({@link
  * dev.latchwork.core.BroadcastLatch}), {@code progress} ({@link dev.latchwork.core.ProgressNotifier}),
  * {@code tracer} ({@link dev.latchwork.core.Tracer}'s in-flight registry), {@code positional}
- * ({@link dev.latchwork.core.PositionalWriter}), {@code fetch} and {@code writer}. Each harness has
+ * ({@link dev.latchwork.core.PositionalWriter}), {@code gate} ({@link
+ * dev.latchwork.core.ShutdownGate}), {@code fetch} and {@code writer}. Each harness has
  * at most two {@code @Actor}s (the CI machines have two CPUs; jcstress skips a test that needs more)
  * and uses {@code Mode.Termination} for every "must not hang" guarantee.
  *

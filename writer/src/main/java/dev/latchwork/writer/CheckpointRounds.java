@@ -67,7 +67,7 @@ final class CheckpointRounds {
 
   /**
    * @param target the writer's target, for messages
-   * @param phase the writer's current phase ({@link ChunkWriter#OPEN} etc.)
+   * @param phase the writer's current phase ({@link WriterPhases#OPEN} etc.)
    * @param everyChunks start a background round after this many written chunks; 0 never
    */
   CheckpointRounds(Path target, ChunkSlots slots, DataFile data, Checkpoint checkpoint, IntSupplier phase, int everyChunks) {
@@ -82,7 +82,7 @@ final class CheckpointRounds {
   /** Schedules periodic background rounds, unless {@code every} is zero or there are no chunks. */
   void startPeriodic(Duration every) {
     if (!every.isZero() && slots.length() > 0) {
-      long nanos = every.toNanos();
+      long nanos = TimeUnit.NANOSECONDS.convert(every);
       periodic = Background.EXECUTOR.scheduleWithFixedDelay(this::backgroundCheckpoint, nanos, nanos, TimeUnit.NANOSECONDS);
     }
   }
@@ -108,7 +108,7 @@ final class CheckpointRounds {
     long ticket = roundIds.get();
     for (;;) {
       int p = phase.getAsInt();
-      if (p != ChunkWriter.OPEN && p != ChunkWriter.COMMITTING) {
+      if (p != WriterPhases.OPEN && p != WriterPhases.COMMITTING) {
         return;
       }
       Round r = round.get();
@@ -130,12 +130,18 @@ final class CheckpointRounds {
 
   private void backgroundCheckpoint() {
     backgroundQueued.set(false);
-    if (phase.getAsInt() != ChunkWriter.OPEN) {
+    if (phase.getAsInt() != WriterPhases.OPEN) {
       return;
     }
     Round mine = new Round(roundIds.incrementAndGet());
     if (round.compareAndSet(null, mine)) {
-      runRound(mine);
+      try {
+        runRound(mine);
+      } catch (Error e) {
+        // the executor would keep it in a future nobody reads; say so before it ends the task
+        LOG.error("background checkpoint of {} failed", target, e);
+        throw e;
+      }
     }
   }
 
@@ -145,10 +151,13 @@ final class CheckpointRounds {
       recordDurableChunks();
     } catch (IOException | RuntimeException e) {
       int p = phase.getAsInt();
-      if (p == ChunkWriter.OPEN || (p == ChunkWriter.COMMITTING && !(e instanceof ClosedChannelException))) {
+      if (p == WriterPhases.OPEN || (p == WriterPhases.COMMITTING && !(e instanceof ClosedChannelException))) {
         failure = e;
         LOG.warn("checkpoint of {} failed", target, e);
       } // else the writer ended and closed the files under the round: nothing left to record
+    } catch (Error e) {
+      failure = e; // not swallowed: the waiters and the caller get it as itself
+      throw e;
     } finally {
       round.set(null); // before waking waiters, so that they can start the next round at once
       if (failure == null) {
@@ -192,6 +201,9 @@ final class CheckpointRounds {
       Thread.currentThread().interrupt();
       throw (InterruptedIOException) new InterruptedIOException("interrupted while waiting for a checkpoint").initCause(e);
     } catch (SignalFailedException e) {
+      if (e.getCause() instanceof Error error) {
+        throw error;
+      }
       throw new IOException("checkpoint failed: " + e.getCause(), e.getCause());
     }
   }

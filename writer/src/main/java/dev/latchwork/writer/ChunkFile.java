@@ -1,5 +1,6 @@
 package dev.latchwork.writer;
 
+import dev.latchwork.core.internal.Crc32c;
 import dev.latchwork.core.Tracer;
 import java.io.Closeable;
 import java.io.IOException;
@@ -49,6 +50,8 @@ public final class ChunkFile implements Closeable {
   /**
    * Opens and validates a FRAMED chunk file.
    *
+   * @param path the file
+   * @return the open file
    * @throws CorruptChunkFileException if the file is truncated, has trailing bytes, a bad magic,
    *     an unsupported version, or a header or footer that fails its checksum or disagrees
    * @throws IOException if the file cannot be read
@@ -56,8 +59,7 @@ public final class ChunkFile implements Closeable {
   public static ChunkFile open(Path path) throws IOException {
     Objects.requireNonNull(path, "path");
     Tracer tracer = Tracer.forInstance(ChunkFile.class);
-    Tracer.Span span = tracer.enter("open", "path", path);
-    try {
+    try (Tracer.Span span = tracer.enter("open", "path", path).failUnlessOk()) {
       FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
       try {
         long size = ch.size();
@@ -77,35 +79,46 @@ public final class ChunkFile implements Closeable {
         }
         ByteBuffer footer = FileIo.readAt(
             ch, (int) FramedFormat.footerSize(layout.chunkCount()), layout.dataOffset() + layout.payloadSize());
-        return new ChunkFile(path, ch, layout, FramedFormat.decodeFooter(footer, layout, path), tracer);
+        return span.ok(new ChunkFile(path, ch, layout, FramedFormat.decodeFooter(footer, layout, path), tracer));
       } catch (IOException | RuntimeException e) {
         FileIo.closeQuietly(ch, e);
         throw e;
       }
-    } catch (IOException | RuntimeException | Error e) {
-      span.fail(e);
-      throw e;
-    } finally {
-      span.close();
     }
   }
 
-  /** The file's layout (always {@link ChunkLayout.Format#FRAMED}). */
+  /**
+   * The file's layout (always {@link ChunkLayout.Format#FRAMED}).
+   *
+   * @return the layout
+   */
   public ChunkLayout layout() {
     return layout;
   }
 
-  /** The number of chunks. */
+  /**
+   * The number of chunks.
+   *
+   * @return the chunk count
+   */
   public long chunkCount() {
     return chunkCrcs.length;
   }
 
-  /** The payload size in bytes. */
+  /**
+   * The payload size in bytes.
+   *
+   * @return the payload size
+   */
   public long payloadSize() {
     return layout.payloadSize();
   }
 
-  /** The CRC32C of the whole payload, as recorded in the footer. */
+  /**
+   * The CRC32C of the whole payload, as recorded in the footer.
+   *
+   * @return the payload's CRC32C
+   */
   public int payloadCrc32c() {
     return payloadCrc;
   }
@@ -113,6 +126,8 @@ public final class ChunkFile implements Closeable {
   /**
    * The CRC32C of chunk {@code index}, as recorded in the footer.
    *
+   * @param index the chunk index
+   * @return the chunk's CRC32C
    * @throws IndexOutOfBoundsException if {@code index} is out of range
    */
   public int chunkCrc32c(long index) {
@@ -120,7 +135,11 @@ public final class ChunkFile implements Closeable {
     return chunkCrcs[(int) index];
   }
 
-  /** The path this file was opened from. */
+  /**
+   * The path this file was opened from.
+   *
+   * @return the path
+   */
   public Path path() {
     return path;
   }
@@ -130,6 +149,8 @@ public final class ChunkFile implements Closeable {
    * buffer's position advances by the chunk's length; on failure it is unchanged (its content
    * after the position is unspecified).
    *
+   * @param index the chunk index
+   * @param dst where the chunk goes, with room for its length
    * @return the chunk's length
    * @throws IndexOutOfBoundsException if {@code index} is out of range
    * @throws IllegalArgumentException if {@code dst} has less room than the chunk's length
@@ -137,8 +158,7 @@ public final class ChunkFile implements Closeable {
    */
   public int readChunk(long index, ByteBuffer dst) throws IOException {
     Objects.requireNonNull(dst, "dst");
-    Tracer.Span span = tracer.enter("readChunk", "index", index, "room", dst.remaining());
-    try {
+    try (Tracer.Span span = tracer.enter("readChunk", "index", index, "room", dst.remaining()).failUnlessOk()) {
       int len = layout.chunkLength(index);
       if (dst.remaining() < len) {
         throw new IllegalArgumentException("chunk " + index + " of " + path + " is " + len
@@ -151,12 +171,7 @@ public final class ChunkFile implements Closeable {
       window.flip().position(start);
       checkChunk(index, window);
       dst.position(start + len);
-      return len;
-    } catch (IOException | RuntimeException | Error e) {
-      span.fail(e);
-      throw e;
-    } finally {
-      span.close();
+      return span.ok(len);
     }
   }
 
@@ -167,8 +182,7 @@ public final class ChunkFile implements Closeable {
    * @throws CorruptChunkFileException naming the first chunk that does not match
    */
   public void verify() throws IOException {
-    Tracer.Span span = tracer.enter("verify", "path", path);
-    try {
+    try (Tracer.Span span = tracer.enter("verify", "path", path).failUnlessOk()) {
       ByteBuffer buf = ByteBuffer.allocate(layout.chunkSize());
       for (long i = 0; i < chunkCrcs.length; i++) {
         buf.clear().limit(layout.chunkLength(i));
@@ -176,11 +190,7 @@ public final class ChunkFile implements Closeable {
         buf.flip();
         checkChunk(i, buf);
       }
-    } catch (IOException | RuntimeException | Error e) {
-      span.fail(e);
-      throw e;
-    } finally {
-      span.close();
+      span.ok();
     }
   }
 

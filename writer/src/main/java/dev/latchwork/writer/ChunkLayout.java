@@ -38,6 +38,9 @@ public record ChunkLayout(Format format, int chunkSize, long payloadSize) {
   /**
    * Validates the layout.
    *
+   * @param format the file format
+   * @param chunkSize the size of every chunk but possibly the last, in bytes
+   * @param payloadSize the total payload size in bytes
    * @throws NullPointerException if {@code format} is null
    * @throws IllegalArgumentException if {@code chunkSize} is not positive, {@code payloadSize} is
    *     negative, or the chunk count exceeds {@link #MAX_CHUNK_COUNT}
@@ -65,17 +68,33 @@ public record ChunkLayout(Format format, int chunkSize, long payloadSize) {
     }
   }
 
-  /** A {@link Format#FRAMED} layout; see the constructor for validation. */
+  /**
+   * A {@link Format#FRAMED} layout; see the constructor for validation.
+   *
+   * @param chunkSize the size of every chunk but possibly the last, in bytes
+   * @param payloadSize the total payload size in bytes
+   * @return the layout
+   */
   public static ChunkLayout framed(int chunkSize, long payloadSize) {
     return new ChunkLayout(Format.FRAMED, chunkSize, payloadSize);
   }
 
-  /** A {@link Format#RAW} layout; see the constructor for validation. */
+  /**
+   * A {@link Format#RAW} layout; see the constructor for validation.
+   *
+   * @param chunkSize the size of every chunk but possibly the last, in bytes
+   * @param payloadSize the total payload size in bytes
+   * @return the layout
+   */
   public static ChunkLayout raw(int chunkSize, long payloadSize) {
     return new ChunkLayout(Format.RAW, chunkSize, payloadSize);
   }
 
-  /** The number of chunks: {@code ceil(payloadSize / chunkSize)}, zero for an empty payload. */
+  /**
+   * The number of chunks: {@code ceil(payloadSize / chunkSize)}, zero for an empty payload.
+   *
+   * @return the chunk count
+   */
   public long chunkCount() {
     return chunkCount(chunkSize, payloadSize);
   }
@@ -83,6 +102,8 @@ public record ChunkLayout(Format format, int chunkSize, long payloadSize) {
   /**
    * The length of chunk {@code index}: {@link #chunkSize()}, except for a short last chunk.
    *
+   * @param index the chunk index
+   * @return the chunk's length in bytes
    * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, chunkCount())}
    */
   public int chunkLength(long index) {

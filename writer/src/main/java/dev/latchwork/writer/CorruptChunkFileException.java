@@ -10,7 +10,11 @@ import java.io.IOException;
 public final class CorruptChunkFileException extends IOException {
   private static final long serialVersionUID = 1L;
 
-  /** Creates an exception with the given detail message. */
+  /**
+   * Creates an exception with the given detail message.
+   *
+   * @param message what is wrong, and where
+   */
   public CorruptChunkFileException(String message) {
     super(message);
   }

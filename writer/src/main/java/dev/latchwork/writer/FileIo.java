@@ -8,7 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Positional I/O loops and clean-up helpers shared by the chunk file reader, the checkpoint and
+ * Positional read loops and clean-up helpers shared by the chunk file reader, the temporary files and
  * the writer. Stateless; every method is safe from any thread (the channels' own guarantees
  * apply).
  */
@@ -34,14 +34,6 @@ final class FileIo {
         return;
       }
       at += n;
-    }
-  }
-
-  /** Writes all remaining bytes of {@code src} at {@code position}. */
-  static void writeFully(FileChannel ch, ByteBuffer src, long position) throws IOException {
-    long at = position;
-    while (src.hasRemaining()) {
-      at += ch.write(src, at);
     }
   }
 

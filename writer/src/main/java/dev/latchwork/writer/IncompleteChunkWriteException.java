@@ -14,7 +14,10 @@ public final class IncompleteChunkWriteException extends IOException {
   /** How many missing indices an exception lists at most. */
   static final int LISTED = 16;
 
+  /** The number of chunks that were missing. */
   private final long missingCount;
+
+  /** The lowest missing indices, ascending. */
   private final long[] firstMissing;
 
   IncompleteChunkWriteException(Path target, long chunkCount, long missingCount, long[] firstMissing) {
@@ -29,12 +32,20 @@ public final class IncompleteChunkWriteException extends IOException {
     this.firstMissing = original.firstMissing;
   }
 
-  /** The number of chunks that were missing. */
+  /**
+   * The number of chunks that were missing.
+   *
+   * @return the count
+   */
   public long missingCount() {
     return missingCount;
   }
 
-  /** The lowest missing indices, ascending, at most 16 of them. */
+  /**
+   * The lowest missing indices, ascending, at most 16 of them.
+   *
+   * @return a new array of the indices
+   */
   public long[] firstMissing() {
     return firstMissing.clone();
   }

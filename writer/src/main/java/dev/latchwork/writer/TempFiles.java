@@ -1,15 +1,13 @@
 package dev.latchwork.writer;
 
+import dev.latchwork.core.internal.Crc32c;
+import dev.latchwork.core.internal.FileOps;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.TreeMap;
 import org.slf4j.Logger;
@@ -19,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * The temporary files of an unfinished write of {@code dir/name}: their fixed names ({@code
  * dir/.name.lwpart} for the data, {@code dir/.name.lwckpt} for the checkpoint), their creation
  * with owner-only permissions where the file system supports POSIX permissions, reopening them to
- * resume (which recorded chunks are present), and the file-system steps of publishing (the
- * permissions of a replaced target, forcing the directory). Stateless; safe from any thread.
+ * resume (which recorded chunks are present), and keeping a replaced target's permissions on
+ * publishing. Stateless; safe from any thread.
  */
 final class TempFiles {
   /*
@@ -76,37 +74,52 @@ final class TempFiles {
     Path part = partPath(target);
     Path ckpt = checkpointPath(target);
     if (!replaceUnfinished && Files.exists(part)) {
-      throw new FileAlreadyExistsException(
-          part.toString(), null, "an unfinished write for " + target + " exists: resume it, abort it, or create with replaceUnfinished");
+      throw unfinishedExists(target, part, null);
     }
-    FileAttribute<?>[] attrs = ownerOnly(dir);
     Checkpoint checkpoint = null;
     DataFile df = null;
     boolean partCreated = false;
     try {
       if (replaceUnfinished) {
         // Lock the checkpoint first: a write still in progress elsewhere keeps its files.
-        checkpoint = Checkpoint.create(ckpt, layout, attrs);
+        checkpoint = Checkpoint.create(ckpt, layout);
         Files.deleteIfExists(part);
       }
-      Files.createFile(part, attrs); // CREATE_NEW: of two creators, one owns the target
+      try {
+        FileOps.createOwnerOnly(part); // CREATE_NEW: of two creators, one owns the target
+      } catch (FileAlreadyExistsException e) {
+        throw unfinishedExists(target, part, e); // lost a race with another creator
+      }
       partCreated = true;
       if (checkpoint == null) {
-        checkpoint = Checkpoint.create(ckpt, layout, attrs);
+        checkpoint = Checkpoint.create(ckpt, layout);
       }
       df = opener.open(part);
-      forceDirectory(dir);
+      FileOps.syncDirectory(dir);
       return new Created(df, checkpoint);
     } catch (IOException | RuntimeException e) {
-      FileIo.closeAll(e, df, checkpoint);
+      FileIo.closeAll(e, df);
       if (partCreated) {
         FileIo.deleteQuietly(e, part);
       }
       if (checkpoint != null) {
-        FileIo.deleteQuietly(e, ckpt);
+        try {
+          checkpoint.delete(); // unlinked under its lock: nobody takes over a file about to vanish
+        } catch (IOException x) {
+          e.addSuppressed(x);
+        }
       }
       throw e;
     }
+  }
+
+  private static FileAlreadyExistsException unfinishedExists(Path target, Path part, Throwable cause) {
+    FileAlreadyExistsException e = new FileAlreadyExistsException(
+        part.toString(), null, "an unfinished write for " + target + " exists: resume it, abort it, or create with replaceUnfinished");
+    if (cause != null) {
+      e.initCause(cause);
+    }
+    return e;
   }
 
   /**
@@ -178,13 +191,6 @@ final class TempFiles {
     return p.getFileSystem().supportedFileAttributeViews().contains("posix");
   }
 
-  private static FileAttribute<?>[] ownerOnly(Path dir) {
-    if (posix(dir)) {
-      return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))};
-    }
-    return new FileAttribute<?>[0];
-  }
-
   /** A replaced target keeps its POSIX permissions; a new one keeps the owner-only ones. */
   static void copyPermissions(Path from, Path to) {
     try {
@@ -193,19 +199,6 @@ final class TempFiles {
       }
     } catch (IOException | UnsupportedOperationException e) {
       LOG.debug("could not copy the permissions of {}", from, e);
-    }
-  }
-
-  /**
-   * Forces a directory so that a rename or creation in it is durable. Some platforms and file
-   * systems refuse to open or force a directory (Windows, some FUSE and network file systems);
-   * that is tolerated: there the rename is as durable as the file system makes it.
-   */
-  static void forceDirectory(Path dir) {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      LOG.debug("could not force directory {}: {}", dir, e.toString());
     }
   }
 }

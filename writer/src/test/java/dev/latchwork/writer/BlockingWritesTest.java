@@ -7,9 +7,7 @@ import dev.latchwork.core.Tracer;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -26,7 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * caller leaves while the commit goes on, and the Tracer shows the stuck write.
  */
 class BlockingWritesTest {
-  private static final ChunkWriter.Options OPTIONS = ChunkWriter.Options.defaults().checkpointInterval(Duration.ZERO);
+  private static ChunkWriter.Builder noBackground(Path target) {
+    return ChunkWriter.builder(target).checkpointInterval(Duration.ZERO);
+  }
 
   @TempDir Path dir;
   private final ExecutorService pool = Executors.newCachedThreadPool();
@@ -41,46 +41,20 @@ class BlockingWritesTest {
 
   /** A data file whose write at {@code blockAt} blocks until {@link #release} opens. */
   private DataFile.Opener blockingAt(long blockAt) {
-    return file -> {
-      FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-      return new DataFile() {
-        @Override
-        public void write(ByteBuffer src, long position) throws IOException {
-          if (position == blockAt) {
-            entered.countDown();
-            try {
-              release.await();
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-              throw new InterruptedIOException("test write interrupted");
-            }
-          }
-          long at = position;
-          while (src.hasRemaining()) {
-            at += ch.write(src, at);
+    return file -> new ChannelDataFile(file) {
+      @Override
+      public void write(ByteBuffer src, long position) throws IOException {
+        if (position == blockAt) {
+          entered.countDown();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("test write interrupted");
           }
         }
-
-        @Override
-        public int read(ByteBuffer dst, long position) throws IOException {
-          return ch.read(dst, position);
-        }
-
-        @Override
-        public void force(boolean metaData) throws IOException {
-          ch.force(metaData);
-        }
-
-        @Override
-        public long size() throws IOException {
-          return ch.size();
-        }
-
-        @Override
-        public void close() throws IOException {
-          ch.close();
-        }
-      };
+        super.write(src, position);
+      }
     };
   }
 
@@ -88,7 +62,7 @@ class BlockingWritesTest {
   void aCommitWaitsForTheWriteInFlightAndAnInterruptedCallerLeavesWithoutStoppingIt() throws Exception {
     ChunkLayout layout = ChunkLayout.raw(10, 30);
     Path target = dir.resolve("t");
-    ChunkWriter w = ChunkWriter.create(target, layout, OPTIONS, blockingAt(20));
+    ChunkWriter w = noBackground(target).dataFiles(blockingAt(20)).create(layout);
     w.write(0, TestData.chunk(1, layout, 0));
     w.write(1, TestData.chunk(1, layout, 1));
     Future<?> slowWrite = pool.submit(() -> {
@@ -129,7 +103,7 @@ class BlockingWritesTest {
     Tracer.trackInFlight(true);
     try {
       ChunkLayout layout = ChunkLayout.raw(10, 30);
-      ChunkWriter w = ChunkWriter.create(dir.resolve("t"), layout, OPTIONS, blockingAt(10));
+      ChunkWriter w = noBackground(dir.resolve("t")).dataFiles(blockingAt(10)).create(layout);
       Future<?> stuck = pool.submit(() -> {
         w.write(1, TestData.chunk(1, layout, 1));
         return null;
@@ -153,7 +127,7 @@ class BlockingWritesTest {
   void anInterruptedWriterLeavesItsChunkMissingAndTheWriterUsable() throws Exception {
     ChunkLayout layout = ChunkLayout.raw(10, 30);
     Path target = dir.resolve("t");
-    ChunkWriter w = ChunkWriter.create(target, layout, OPTIONS);
+    ChunkWriter w = noBackground(target).create(layout);
     Future<Throwable> interrupted = pool.submit(() -> {
       Thread.currentThread().interrupt();
       try {

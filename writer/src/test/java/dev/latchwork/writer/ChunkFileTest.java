@@ -1,5 +1,6 @@
 package dev.latchwork.writer;
 
+import dev.latchwork.core.internal.Crc32c;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -28,7 +29,7 @@ class ChunkFileTest {
   @BeforeEach
   void writeGoodFile() throws IOException {
     good = dir.resolve("good.lw");
-    ChunkWriter w = ChunkWriter.create(good, layout, ChunkWriter.Options.defaults().checkpointInterval(Duration.ZERO));
+    ChunkWriter w = ChunkWriter.builder(good).checkpointInterval(Duration.ZERO).create(layout);
     for (long i = 0; i < layout.chunkCount(); i++) {
       w.write(i, TestData.chunk(SEED, layout, i));
     }

@@ -1,5 +1,6 @@
 package dev.latchwork.writer;
 
+import dev.latchwork.core.internal.Crc32c;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -33,7 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 @ExtendWith(TestSeed.class)
 class ChunkWriterTest {
-  private static final ChunkWriter.Options NO_BACKGROUND = ChunkWriter.Options.defaults().checkpointInterval(Duration.ZERO);
+  private static ChunkWriter.Builder noBackground(Path target) {
+    return ChunkWriter.builder(target).checkpointInterval(Duration.ZERO);
+  }
 
   @TempDir Path dir;
   private final ExecutorService pool = Executors.newFixedThreadPool(8);
@@ -59,7 +62,7 @@ class ChunkWriterTest {
       ChunkLayout layout = round % 2 == 0 ? ChunkLayout.framed(chunkSize, payload) : ChunkLayout.raw(chunkSize, payload);
       Path target = dir.resolve("out-" + round);
       long seed = random.nextLong();
-      ChunkWriter w = ChunkWriter.create(target, layout, ChunkWriter.Options.defaults().checkpointEveryChunks(7));
+      ChunkWriter w = ChunkWriter.builder(target).checkpointEveryChunks(7).create(layout);
       Queue<Long> order = new ConcurrentLinkedQueue<>(TestData.shuffled(count, random));
       List<Future<?>> workers = new ArrayList<>();
       for (int t = 0; t < 8; t++) {
@@ -85,7 +88,7 @@ class ChunkWriterTest {
     for (int round = 0; round < 50; round++) {
       ChunkLayout layout = ChunkLayout.framed(16, 100);
       Path target = dir.resolve("racing-" + round);
-      ChunkWriter w = ChunkWriter.create(target, layout, NO_BACKGROUND);
+      ChunkWriter w = noBackground(target).create(layout);
       writeAll(w, round);
       int callers = 6;
       CyclicBarrier start = new CyclicBarrier(callers);
@@ -109,7 +112,7 @@ class ChunkWriterTest {
   @Test
   void racingCommitCallersOfAnIncompleteWriteAllGetTheMissingChunks() throws Exception {
     ChunkLayout layout = ChunkLayout.raw(10, 100);
-    ChunkWriter w = ChunkWriter.create(dir.resolve("t"), layout, NO_BACKGROUND);
+    ChunkWriter w = noBackground(dir.resolve("t")).create(layout);
     for (long i = 0; i < 10; i++) {
       if (i != 3 && i != 7) {
         w.write(i, TestData.chunk(1, layout, i));
@@ -143,7 +146,7 @@ class ChunkWriterTest {
 
   @Test
   void manyMissingChunksAreCountedAndTheFirstListed() throws Exception {
-    ChunkWriter w = ChunkWriter.create(dir.resolve("t"), ChunkLayout.raw(1, 100), NO_BACKGROUND);
+    ChunkWriter w = noBackground(dir.resolve("t")).create(ChunkLayout.raw(1, 100));
     assertThatThrownBy(w::commit).isInstanceOf(IncompleteChunkWriteException.class)
         .hasMessageContaining("100 of 100 chunks missing: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] and 84 more")
         .satisfies(e -> assertThat(((IncompleteChunkWriteException) e).missingCount()).isEqualTo(100));
@@ -157,7 +160,7 @@ class ChunkWriterTest {
     for (int r = 0; r < 200; r++) {
       int round = r;
       Path target = dir.resolve("last-" + round);
-      ChunkWriter w = ChunkWriter.create(target, layout, NO_BACKGROUND);
+      ChunkWriter w = noBackground(target).create(layout);
       for (long i = 0; i < 7; i++) {
         w.write(i, TestData.chunk(round, layout, i));
       }
@@ -190,7 +193,7 @@ class ChunkWriterTest {
   void autoCommitPublishesWhenTheLastChunkLands() throws Exception {
     ChunkLayout layout = ChunkLayout.framed(5, 23);
     Path target = dir.resolve("auto");
-    ChunkWriter w = ChunkWriter.create(target, layout, NO_BACKGROUND.autoCommit(true));
+    ChunkWriter w = noBackground(target).autoCommit(true).create(layout);
     for (long i = 4; i >= 1; i--) {
       w.write(i, TestData.chunk(9, layout, i));
     }
@@ -206,10 +209,10 @@ class ChunkWriterTest {
   @Test
   void autoCommitOfAnEmptyPayloadCommitsAtCreate() throws Exception {
     Path target = dir.resolve("empty");
-    ChunkWriter w = ChunkWriter.create(target, ChunkLayout.framed(5, 0), NO_BACKGROUND.autoCommit(true));
+    ChunkWriter w = noBackground(target).autoCommit(true).create(ChunkLayout.framed(5, 0));
     assertThat(w.finalizationCount()).isEqualTo(1);
     TestData.assertComplete(target, 0, ChunkLayout.framed(5, 0));
-    ChunkWriter raw = ChunkWriter.create(dir.resolve("empty.raw"), ChunkLayout.raw(5, 0), NO_BACKGROUND);
+    ChunkWriter raw = noBackground(dir.resolve("empty.raw")).create(ChunkLayout.raw(5, 0));
     raw.commit();
     assertThat(dir.resolve("empty.raw")).isEmptyFile();
   }
@@ -218,7 +221,7 @@ class ChunkWriterTest {
   void badInputIsRejectedAndNothingIsWritten() throws Exception {
     ChunkLayout layout = ChunkLayout.raw(10, 25);
     Path target = dir.resolve("bad");
-    ChunkWriter w = ChunkWriter.create(target, layout, NO_BACKGROUND);
+    ChunkWriter w = noBackground(target).create(layout);
     assertThatThrownBy(() -> w.write(2, ByteBuffer.allocate(10)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("chunk 2").hasMessageContaining("must be 5 bytes, got 10");
     assertThatThrownBy(() -> w.write(0, ByteBuffer.allocate(9)))
@@ -241,15 +244,15 @@ class ChunkWriterTest {
     TestData.assertComplete(target, 4, layout);
     assertThatThrownBy(() -> ChunkWriter.create(dir.resolve("nodir/x"), layout)).isInstanceOf(NoSuchFileException.class);
     assertThatThrownBy(() -> ChunkWriter.create(dir, layout)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("directory");
-    assertThatThrownBy(() -> ChunkWriter.Options.defaults().checkpointInterval(Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> ChunkWriter.Options.defaults().checkpointEveryChunks(-1)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ChunkWriter.builder(dir.resolve("x")).checkpointInterval(Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ChunkWriter.builder(dir.resolve("x")).checkpointEveryChunks(-1)).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void verifiedDuplicatesAreIgnoredAndDifferentOnesRejected() throws Exception {
     ChunkLayout layout = ChunkLayout.framed(10, 20);
     Path target = dir.resolve("dup");
-    ChunkWriter w = ChunkWriter.create(target, layout, NO_BACKGROUND.verifyDuplicates(true).autoCommit(true));
+    ChunkWriter w = noBackground(target).verifyDuplicates(true).autoCommit(true).create(layout);
     w.write(0, TestData.chunk(5, layout, 0));
     w.write(0, TestData.chunk(5, layout, 0));
     assertThatThrownBy(() -> w.write(0, TestData.chunk(6, layout, 0)))
@@ -269,7 +272,7 @@ class ChunkWriterTest {
       Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-r-----"));
     }
     ChunkLayout layout = ChunkLayout.raw(3, 7);
-    ChunkWriter w = ChunkWriter.create(target, layout, NO_BACKGROUND);
+    ChunkWriter w = noBackground(target).create(layout);
     Path part = TempFiles.partPath(target.toAbsolutePath());
     assertThat(part).exists();
     assertThat(part.getParent()).isEqualTo(target.toAbsolutePath().getParent());
@@ -292,12 +295,12 @@ class ChunkWriterTest {
   void anUnfinishedWriteBlocksCreateUnlessReplaced() throws Exception {
     Path target = dir.resolve("t");
     ChunkLayout layout = ChunkLayout.raw(4, 8);
-    ChunkWriter first = ChunkWriter.create(target, layout, NO_BACKGROUND);
+    ChunkWriter first = noBackground(target).create(layout);
     first.write(0, TestData.chunk(1, layout, 0));
     first.close();
-    assertThatThrownBy(() -> ChunkWriter.create(target, layout, NO_BACKGROUND))
+    assertThatThrownBy(() -> noBackground(target).create(layout))
         .isInstanceOf(FileAlreadyExistsException.class).hasMessageContaining("unfinished write");
-    ChunkWriter second = ChunkWriter.create(target, layout, NO_BACKGROUND.replaceUnfinished(true));
+    ChunkWriter second = noBackground(target).replaceUnfinished(true).create(layout);
     assertThat(second.missingChunks()).containsExactly(0, 1);
     writeAll(second, 2);
     second.commit();
@@ -309,9 +312,9 @@ class ChunkWriterTest {
   void replacingAnUnfinishedWriteThatIsStillInUseFailsAndLeavesItAlone() throws Exception {
     Path target = dir.resolve("t");
     ChunkLayout layout = ChunkLayout.raw(4, 8);
-    ChunkWriter live = ChunkWriter.create(target, layout, NO_BACKGROUND);
+    ChunkWriter live = noBackground(target).create(layout);
     live.write(0, TestData.chunk(1, layout, 0));
-    assertThatThrownBy(() -> ChunkWriter.create(target, layout, NO_BACKGROUND.replaceUnfinished(true)))
+    assertThatThrownBy(() -> noBackground(target).replaceUnfinished(true).create(layout))
         .isInstanceOf(IOException.class).hasMessageContaining("in use");
     live.write(1, TestData.chunk(1, layout, 1));
     live.commit();
@@ -324,7 +327,7 @@ class ChunkWriterTest {
     Path target = dir.resolve("t");
     Files.writeString(target, "keep me");
     ChunkLayout layout = ChunkLayout.framed(4, 8);
-    ChunkWriter w = ChunkWriter.create(target, layout, NO_BACKGROUND);
+    ChunkWriter w = noBackground(target).create(layout);
     w.write(1, TestData.chunk(1, layout, 1));
     assertThat(w.abort()).isTrue();
     assertThat(w.abort()).isFalse();
@@ -340,7 +343,7 @@ class ChunkWriterTest {
   void abortAfterCommitDoesNothing() throws Exception {
     Path target = dir.resolve("t");
     ChunkLayout layout = ChunkLayout.raw(4, 8);
-    ChunkWriter w = ChunkWriter.create(target, layout, NO_BACKGROUND);
+    ChunkWriter w = noBackground(target).create(layout);
     writeAll(w, 1);
     w.commit();
     assertThat(w.abort()).isFalse();
@@ -355,7 +358,7 @@ class ChunkWriterTest {
       Path sub = Files.createDirectory(dir.resolve("r" + round));
       Path target = sub.resolve("t");
       Files.writeString(target, "previous");
-      ChunkWriter w = ChunkWriter.create(target, layout, ChunkWriter.Options.defaults().checkpointEveryChunks(3));
+      ChunkWriter w = ChunkWriter.builder(target).checkpointEveryChunks(3).create(layout);
       int writers = 4;
       CyclicBarrier start = new CyclicBarrier(writers + 1);
       AtomicInteger landed = new AtomicInteger();
@@ -391,7 +394,7 @@ class ChunkWriterTest {
   @Test
   void progressCountsChunksAndBytesAndCompletesOnCommit() throws Exception {
     ChunkLayout layout = ChunkLayout.raw(10, 95);
-    ChunkWriter w = ChunkWriter.create(dir.resolve("p"), layout, NO_BACKGROUND);
+    ChunkWriter w = noBackground(dir.resolve("p")).create(layout);
     CountDownLatch halfway = new CountDownLatch(1);
     Future<Long> waiter = pool.submit(() -> {
       long seen = w.progress().bytes().awaitAtLeast(50);
@@ -417,7 +420,7 @@ class ChunkWriterTest {
   void closeKeepsTheWriteResumable() throws Exception {
     Path target = dir.resolve("c");
     ChunkLayout layout = ChunkLayout.framed(7, 50);
-    ChunkWriter w = ChunkWriter.create(target, layout, NO_BACKGROUND);
+    ChunkWriter w = noBackground(target).create(layout);
     for (long i = 0; i < layout.chunkCount(); i += 2) {
       w.write(i, TestData.chunk(8, layout, i));
     }
@@ -441,7 +444,7 @@ class ChunkWriterTest {
   void theFramedFileCarriesTheWholePayloadCrc() throws Exception {
     Path target = dir.resolve("crc");
     ChunkLayout layout = ChunkLayout.framed(1000, 12_345);
-    ChunkWriter w = ChunkWriter.create(target, layout, NO_BACKGROUND);
+    ChunkWriter w = noBackground(target).create(layout);
     writeAll(w, 77);
     w.commit();
     byte[] payload = TestData.payload(77, layout);

@@ -30,8 +30,7 @@ public final class CrashChild {
     boolean framed = args[4].equals("framed");
     int threads = Integer.parseInt(args[5]);
     ChunkLayout layout = framed ? ChunkLayout.framed(chunkSize, payload) : ChunkLayout.raw(chunkSize, payload);
-    ChunkWriter w = ChunkWriter.create(target, layout,
-        ChunkWriter.Options.defaults().checkpointEveryChunks(8).checkpointInterval(Duration.ofMillis(5)));
+    ChunkWriter w = ChunkWriter.builder(target).checkpointEveryChunks(8).checkpointInterval(Duration.ofMillis(5)).create(layout);
     PrintStream out = new PrintStream(System.out, true, "US-ASCII");
     out.println("ready");
     Queue<Long> order = new ConcurrentLinkedQueue<>(TestData.shuffled(layout.chunkCount(), new SplittableRandom(seed)));

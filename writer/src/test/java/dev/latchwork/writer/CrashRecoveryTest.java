@@ -80,7 +80,7 @@ class CrashRecoveryTest {
       assertThat(seen).as("child output (stderr in %s: %s)", childLog,
               Files.exists(childLog) ? Files.readString(childLog) : "").contains("ready");
 
-      ChunkWriter resumed = ChunkWriter.resume(target, ChunkWriter.Options.defaults().verifyOnResume(true));
+      ChunkWriter resumed = ChunkWriter.builder(target).verifyOnResume(true).resume();
       assertThat(resumed.layout()).isEqualTo(layout);
       long[] missing = resumed.missingChunks();
       for (long i : missing) {

@@ -18,7 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class DiskFullTest {
-  private static final ChunkWriter.Options OPTIONS = ChunkWriter.Options.defaults().checkpointInterval(Duration.ZERO);
+  private static ChunkWriter.Builder noBackground(Path target) {
+    return ChunkWriter.builder(target).checkpointInterval(Duration.ZERO);
+  }
 
   @TempDir Path dir;
   private final ExecutorService pool = Executors.newFixedThreadPool(6);
@@ -33,7 +35,7 @@ class DiskFullTest {
     Path target = dir.resolve("t");
     Files.writeString(target, "old");
     ChunkLayout layout = ChunkLayout.raw(100, 2_000);
-    ChunkWriter w = ChunkWriter.create(target, layout, OPTIONS, FullDiskDataFile.withBudget(1_250));
+    ChunkWriter w = noBackground(target).dataFiles(FullDiskDataFile.withBudget(1_250)).create(layout);
     CyclicBarrier start = new CyclicBarrier(4);
     List<Future<List<Long>>> results = new ArrayList<>();
     for (int t = 0; t < 4; t++) {
@@ -71,7 +73,7 @@ class DiskFullTest {
     Files.writeString(target, "old");
     ChunkLayout layout = ChunkLayout.framed(100, 1_000);
     // the chunks fit; the footer does not
-    ChunkWriter w = ChunkWriter.create(target, layout, OPTIONS, FullDiskDataFile.withBudget(1_010));
+    ChunkWriter w = noBackground(target).dataFiles(FullDiskDataFile.withBudget(1_010)).create(layout);
     for (long i = 0; i < 10; i++) {
       w.write(i, TestData.chunk(2, layout, i));
     }
@@ -110,7 +112,7 @@ class DiskFullTest {
   void withAutoCommitTheWriterThatLandedTheLastChunkGetsTheCommitFailure() throws Exception {
     Path target = dir.resolve("t");
     ChunkLayout layout = ChunkLayout.framed(100, 300);
-    ChunkWriter w = ChunkWriter.create(target, layout, OPTIONS.autoCommit(true), FullDiskDataFile.withBudget(300));
+    ChunkWriter w = noBackground(target).autoCommit(true).dataFiles(FullDiskDataFile.withBudget(300)).create(layout);
     w.write(0, TestData.chunk(3, layout, 0));
     w.write(2, TestData.chunk(3, layout, 2));
     assertThatThrownBy(() -> w.write(1, TestData.chunk(3, layout, 1)))

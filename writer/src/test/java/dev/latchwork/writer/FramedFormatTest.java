@@ -1,5 +1,6 @@
 package dev.latchwork.writer;
 
+import dev.latchwork.core.internal.Crc32c;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -2,9 +2,7 @@ package dev.latchwork.writer;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -12,12 +10,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * written in total, then the write that crosses it writes what still fits and fails with "No
  * space left on device", as a real pwrite does (ENOSPC after a short write).
  */
-final class FullDiskDataFile implements DataFile {
-  private final FileChannel channel;
+final class FullDiskDataFile extends ChannelDataFile {
   private final AtomicLong budget;
 
   private FullDiskDataFile(Path file, AtomicLong budget) throws IOException {
-    this.channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    super(file);
     this.budget = budget;
   }
 
@@ -44,25 +41,5 @@ final class FullDiskDataFile implements DataFile {
     if (allowed < want) {
       throw new IOException("No space left on device");
     }
-  }
-
-  @Override
-  public int read(ByteBuffer dst, long position) throws IOException {
-    return channel.read(dst, position);
-  }
-
-  @Override
-  public void force(boolean metaData) throws IOException {
-    channel.force(metaData);
-  }
-
-  @Override
-  public long size() throws IOException {
-    return channel.size();
-  }
-
-  @Override
-  public void close() throws IOException {
-    channel.close();
   }
 }

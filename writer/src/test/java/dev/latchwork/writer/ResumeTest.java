@@ -15,12 +15,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ResumeTest {
-  private static final ChunkWriter.Options OPTIONS = ChunkWriter.Options.defaults().checkpointInterval(Duration.ZERO);
+  private static ChunkWriter.Builder noBackground(Path target) {
+    return ChunkWriter.builder(target).checkpointInterval(Duration.ZERO);
+  }
 
   @TempDir Path dir;
 
   private ChunkWriter partlyWritten(Path target, ChunkLayout layout, long seed) throws IOException {
-    ChunkWriter w = ChunkWriter.create(target, layout, OPTIONS);
+    ChunkWriter w = noBackground(target).create(layout);
     for (long i = 0; i < layout.chunkCount(); i += 3) {
       w.write(i, TestData.chunk(seed, layout, i));
     }
@@ -39,7 +41,7 @@ class ResumeTest {
     Path target = dir.resolve("r");
     ChunkLayout layout = ChunkLayout.framed(10, 95);
     partlyWritten(target, layout, 1).close();
-    ChunkWriter r = ChunkWriter.resume(target, OPTIONS.verifyOnResume(true));
+    ChunkWriter r = noBackground(target).verifyOnResume(true).resume();
     assertThat(r.layout()).isEqualTo(layout);
     assertThat(r.missingChunks()).containsExactly(1, 2, 4, 5, 7, 8);
     assertThat(r.progress().bytes().get()).isEqualTo(35);
@@ -52,7 +54,7 @@ class ResumeTest {
   void onlyCheckpointedChunksAreTrusted() throws IOException {
     Path target = dir.resolve("r");
     ChunkLayout layout = ChunkLayout.raw(10, 100);
-    ChunkWriter w = ChunkWriter.create(target, layout, OPTIONS);
+    ChunkWriter w = noBackground(target).create(layout);
     w.write(0, TestData.chunk(2, layout, 0));
     w.write(5, TestData.chunk(2, layout, 5));
     w.checkpoint();
@@ -64,7 +66,7 @@ class ResumeTest {
     Files.copy(part, crashDir.resolve(".r.lwpart"));
     Files.copy(ckpt, crashDir.resolve(".r.lwckpt"));
     w.abort();
-    ChunkWriter r = ChunkWriter.resume(crashDir.resolve("r"), OPTIONS);
+    ChunkWriter r = noBackground(crashDir.resolve("r")).resume();
     assertThat(r.missingChunks()).containsExactly(1, 2, 3, 4, 6, 7, 8, 9);
     finish(r, 2);
     TestData.assertComplete(crashDir.resolve("r"), 2, layout);
@@ -81,7 +83,7 @@ class ResumeTest {
       ch.truncate(size - 5); // the last record (chunk 9) is torn
       ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3}), size - 5);
     }
-    ChunkWriter r = ChunkWriter.resume(target, OPTIONS);
+    ChunkWriter r = noBackground(target).resume();
     assertThat(r.missingChunks()).containsExactly(1, 2, 4, 5, 7, 8, 9);
     finish(r, 3);
     TestData.assertComplete(target, 3, layout);
@@ -96,10 +98,10 @@ class ResumeTest {
     try (FileChannel ch = FileChannel.open(part, StandardOpenOption.WRITE)) {
       ch.write(ByteBuffer.wrap(new byte[] {0x55}), 64); // inside chunk 6
     }
-    ChunkWriter unverified = ChunkWriter.resume(target, OPTIONS);
+    ChunkWriter unverified = noBackground(target).resume();
     assertThat(unverified.missingChunks()).doesNotContain(6);
     unverified.close();
-    ChunkWriter r = ChunkWriter.resume(target, OPTIONS.verifyOnResume(true));
+    ChunkWriter r = noBackground(target).verifyOnResume(true).resume();
     assertThat(r.missingChunks()).containsExactly(1, 2, 4, 5, 6, 7, 8);
     finish(r, 4);
     TestData.assertComplete(target, 4, layout);
@@ -113,7 +115,7 @@ class ResumeTest {
     try (FileChannel ch = FileChannel.open(TempFiles.partPath(target.toAbsolutePath()), StandardOpenOption.WRITE)) {
       ch.truncate(85);
     }
-    ChunkWriter r = ChunkWriter.resume(target, OPTIONS);
+    ChunkWriter r = noBackground(target).resume();
     assertThat(r.missingChunks()).contains(9);
     finish(r, 5);
     TestData.assertComplete(target, 5, layout);
@@ -142,7 +144,7 @@ class ResumeTest {
     }
     assertThatThrownBy(() -> ChunkWriter.resume(target)).isInstanceOf(CorruptChunkFileException.class)
         .hasMessageContaining("header checksum mismatch");
-    ChunkWriter fresh = ChunkWriter.create(target, ChunkLayout.raw(10, 100), OPTIONS.replaceUnfinished(true));
+    ChunkWriter fresh = noBackground(target).replaceUnfinished(true).create(ChunkLayout.raw(10, 100));
     finish(fresh, 7);
     TestData.assertComplete(target, 7, ChunkLayout.raw(10, 100));
   }

@@ -27,8 +27,7 @@ class VirtualThreadWritersTest {
       ChunkLayout layout = ChunkLayout.framed(64 + random.nextInt(512), 1_000L * 300 - random.nextInt(200));
       Path target = dir.resolve("vt-" + round);
       long seed = random.nextLong();
-      ChunkWriter w = ChunkWriter.create(target, layout,
-          ChunkWriter.Options.defaults().checkpointInterval(Duration.ofMillis(2)).checkpointEveryChunks(50));
+      ChunkWriter w = ChunkWriter.builder(target).checkpointInterval(Duration.ofMillis(2)).checkpointEveryChunks(50).create(layout);
       List<Future<Path>> commits = new ArrayList<>();
       try (ExecutorService vts = Executors.newVirtualThreadPerTaskExecutor()) {
         for (long i = 0; i < layout.chunkCount(); i++) {

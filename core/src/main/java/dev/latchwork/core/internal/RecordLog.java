@@ -5,21 +5,11 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileAttribute;
 import java.util.Arrays;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -37,12 +27,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * payload bytes xor the salt. The salt makes an all-zero record (what some file systems show
  * after a crash for space that was allocated but never written) fail its check.
  *
- * <p><b>Ownership.</b> The log holds an exclusive lock on its file ({@link FileChannel#tryLock()})
- * until it is closed, so a second owner, in another process or in this one, is refused with an
- * {@link IOException} saying the file is in use. Refusing never opens the file a second time in
- * this process: POSIX record locks belong to the process, and closing any descriptor of the file
- * would drop them. The lock dies with the process, so a crashed owner never blocks its own
- * recovery.
+ * <p><b>Ownership.</b> The log holds its file as an {@link ExclusiveFile} (an exclusive {@link
+ * java.nio.channels.FileChannel#tryLock() lock}) until it is closed, so a second owner, in another
+ * process or in this one, is refused with a {@link FileInUseException}. Refusing never opens the
+ * file a second time in this process: POSIX record locks belong to the process, and closing any
+ * descriptor of the file would drop them. The lock dies with the process, so a crashed owner
+ * never blocks its own recovery.
  *
  * <p><b>Thread safety and memory effects.</b> {@link #append} and {@link #force} are safe from any
  * number of threads. Actions in a thread prior to {@code append(r)} happen-before {@code r} is
@@ -73,25 +63,15 @@ public final class RecordLog implements Closeable {
    * `pending` (rewriting it at the same offset is harmless), the Error propagates as itself and
    * the next force tries again.
    *
-   * I/O goes through a RandomAccessFile, whose reads, writes and FileDescriptor.sync() are not
-   * interruptible; the FileChannel is used only to take the lock (with the caller's interrupt
-   * status cleared), so no interrupt can close it and drop the lock.
-   *
-   * HELD is the JVM-wide set of file keys of locked logs. A key is taken before the file is
-   * opened and given back after it is closed, so a second owner in this process is refused
-   * before it opens a descriptor. Within this process a log file is only deleted by its owner
-   * (deleteAndClose unlinks before releasing), so between taking the key and opening the file its
-   * inode cannot change; the key is checked again after locking in case another process replaced
-   * the file.
+   * The file is an ExclusiveFile: locked, registered JVM-wide so that a second owner in this
+   * process is refused before it opens a descriptor, with I/O through a RandomAccessFile whose
+   * reads, writes and FileDescriptor.sync() are not interruptible. deleteAndClose unlinks before
+   * releasing, so a log file is only ever deleted by its owner. Recovery is RecordScan.
    */
-
-  private static final Set<Object> HELD = ConcurrentHashMap.newKeySet();
 
   private final Path path;
   private final Framing framing;
-  private final Object key;
-  private final FileChannel lockChannel;
-  private final FileLock fileLock;
+  private final ExclusiveFile owned;
   private final RandomAccessFile file;
   private final long recoveredRecords;
   private final long droppedBytes;
@@ -115,13 +95,11 @@ public final class RecordLog implements Closeable {
     void run() throws IOException;
   }
 
-  private RecordLog(Path path, Framing framing, Owned owned, long end, long recoveredRecords, long droppedBytes) {
+  private RecordLog(Path path, Framing framing, ExclusiveFile owned, long end, long recoveredRecords, long droppedBytes) {
     this.path = path;
     this.framing = framing;
-    this.key = owned.key;
-    this.lockChannel = owned.channel;
-    this.fileLock = owned.lock;
-    this.file = owned.file;
+    this.owned = owned;
+    this.file = owned.file();
     this.end = end;
     this.recoveredRecords = recoveredRecords;
     this.droppedBytes = droppedBytes;
@@ -139,6 +117,9 @@ public final class RecordLog implements Closeable {
     /**
      * Validates the framing.
      *
+     * @param recordLength the payload length of every record, or 0 for variable-length records
+     * @param maxLength the largest payload length accepted (positive)
+     * @param salt xored into every record's checksum
      * @throws IllegalArgumentException if a length is negative or {@code recordLength} exceeds
      *     {@code maxLength}
      */
@@ -180,20 +161,6 @@ public final class RecordLog implements Closeable {
     }
   }
 
-  /** Thrown when a log's file is locked by another {@code RecordLog}, in this process or another. */
-  public static final class InUseException extends FileSystemException {
-    private static final long serialVersionUID = 1L;
-
-    /**
-     * Creates the exception.
-     *
-     * @param file the log file
-     */
-    public InUseException(Path file) {
-      super(file.toString(), null, "in use by another owner (in this process or another)");
-    }
-  }
-
   /** What {@link #open} hands the recovered contents of a log to. */
   public interface Recovery {
     /**
@@ -217,27 +184,28 @@ public final class RecordLog implements Closeable {
 
   /**
    * Creates a log at {@code path}, or empties a stale one nobody holds, writes {@code header} and
-   * forces it; the new log is locked.
+   * forces it; the new log is locked. A new file is created owner-only ({@link
+   * FileOps#createOwnerOnly}); the caller syncs the directory if the file's existence must be
+   * durable.
    *
    * @param path the log file
    * @param framing the record framing
    * @param header the header bytes (its remaining bytes; position not moved)
-   * @param attributes attributes for a new file (for example owner-only permissions)
    * @return the empty log
-   * @throws InUseException if another log holds the file, in this or another process
+   * @throws FileInUseException if another log holds the file, in this or another process
    * @throws IOException on I/O failure
    */
-  public static RecordLog create(Path path, Framing framing, ByteBuffer header, FileAttribute<?>... attributes)
-      throws IOException {
+  public static RecordLog create(Path path, Framing framing, ByteBuffer header) throws IOException {
     Objects.requireNonNull(framing, "framing");
-    Owned owned = Owned.acquire(path, true, attributes);
+    ExclusiveFile owned = ExclusiveFile.acquire(path, true);
     try {
       byte[] h = new byte[header.remaining()];
       header.duplicate().get(h);
-      owned.file.setLength(0);
-      owned.file.seek(0);
-      owned.file.write(h);
-      owned.file.getFD().sync();
+      RandomAccessFile f = owned.file();
+      f.setLength(0);
+      f.seek(0);
+      f.write(h);
+      f.getFD().sync();
       return new RecordLog(path, framing, owned, h.length, 0, 0);
     } catch (IOException | RuntimeException | Error e) {
       owned.release(e);
@@ -256,101 +224,30 @@ public final class RecordLog implements Closeable {
    * @param recovery receives the header and the records
    * @return the recovered log
    * @throws NoSuchFileException if there is no file at {@code path}
-   * @throws InUseException if another log holds the file, in this or another process
+   * @throws FileInUseException if another log holds the file, in this or another process
    * @throws IOException if {@code recovery} refused the file, or on I/O failure
    */
   public static RecordLog open(Path path, Framing framing, int headerLength, Recovery recovery) throws IOException {
     Objects.requireNonNull(framing, "framing");
     Objects.requireNonNull(recovery, "recovery");
-    Owned owned = Owned.acquire(path, false, new FileAttribute<?>[0]);
+    ExclusiveFile owned = ExclusiveFile.acquire(path, false);
     try {
-      RandomAccessFile f = owned.file;
+      RandomAccessFile f = owned.file();
       long size = f.length();
       byte[] h = new byte[(int) Math.min(headerLength, size)];
       f.seek(0);
       f.readFully(h);
       recovery.header(ByteBuffer.wrap(h).asReadOnlyBuffer());
-      Scan scan = scan(f, framing, headerLength, size, recovery);
-      long dropped = size - scan.end;
+      RecordScan scan = RecordScan.scan(f, framing, headerLength, size, recovery);
+      long dropped = size - scan.end();
       if (dropped > 0) {
-        f.setLength(scan.end);
+        f.setLength(scan.end());
         f.getFD().sync();
       }
-      return new RecordLog(path, framing, owned, scan.end, scan.records, dropped);
+      return new RecordLog(path, framing, owned, scan.end(), scan.records(), dropped);
     } catch (IOException | RuntimeException | Error e) {
       owned.release(e);
       throw e;
-    }
-  }
-
-  private record Scan(long end, long records) {}
-
-  private static Scan scan(RandomAccessFile f, Framing framing, long from, long size, Recovery recovery)
-      throws IOException {
-    int prefix = framing.isFixed() ? 0 : 4;
-    Window w = new Window(f, size, Math.max(64 * 1024, framing.maxLength() + 8));
-    long at = from;
-    long records = 0;
-    for (;;) {
-      if (!w.ensure(at, prefix == 0 ? framing.recordLength() + 4 : 4)) {
-        break; // end of file, or a short record: torn tail
-      }
-      int length = prefix == 0 ? framing.recordLength() : w.intAt(at);
-      if (length < 0 || length > framing.maxLength()) {
-        break;
-      }
-      int total = prefix + length + 4;
-      if (!w.ensure(at, total)) {
-        break;
-      }
-      int off = w.offset(at);
-      int stored = w.intAt(at + prefix + length);
-      if (stored != (Crc32c.of(w.bytes, off, prefix + length) ^ framing.salt())) {
-        break;
-      }
-      if (!recovery.record(ByteBuffer.wrap(w.bytes, off + prefix, length).slice().asReadOnlyBuffer())) {
-        break;
-      }
-      records++;
-      at += total;
-    }
-    return new Scan(at, records);
-  }
-
-  /** A window of the file being recovered, read in blocks. */
-  private static final class Window {
-    final byte[] bytes;
-    private final RandomAccessFile file;
-    private final long size;
-    private long start; // file offset of bytes[0]
-    private int length; // valid bytes
-
-    Window(RandomAccessFile file, long size, int capacity) {
-      this.file = file;
-      this.size = size;
-      this.bytes = new byte[capacity];
-    }
-
-    /** Makes {@code n <= capacity} bytes from {@code at} available; false if the file ends first. */
-    boolean ensure(long at, int n) throws IOException {
-      if (at + n > size) {
-        return false;
-      }
-      if (at < start || at + n > start + length) {
-        start = at;
-        length = (int) Math.min(bytes.length, size - at);
-        file.seek(at);
-        file.readFully(bytes, 0, length);
-      }
-      return true;
-    }
-
-    int offset(long at) {
-      return (int) (at - start);
-    }
-
-    int intAt(long at) {
-      return ByteBuffer.wrap(bytes, offset(at), 4).getInt();
     }
   }
 
@@ -479,7 +376,11 @@ public final class RecordLog implements Closeable {
     }
   }
 
-  /** The file of this log. @return the path */
+  /**
+   * The file of this log.
+   *
+   * @return the path
+   */
   public Path path() {
     return path;
   }
@@ -511,7 +412,7 @@ public final class RecordLog implements Closeable {
   @Override
   public void close() throws IOException {
     if (markClosed()) {
-      new Owned(key, lockChannel, fileLock, file).close();
+      owned.close();
     }
   }
 
@@ -575,131 +476,5 @@ public final class RecordLog implements Closeable {
   @Override
   public String toString() {
     return "RecordLog[" + path + "]";
-  }
-
-  /** The open, locked file of a log and its key in {@link #HELD}. */
-  private record Owned(Object key, FileChannel channel, FileLock lock, RandomAccessFile file) implements Closeable {
-
-    static Owned acquire(Path path, boolean create, FileAttribute<?>[] attributes) throws IOException {
-      for (;;) {
-        Object key;
-        try {
-          key = keyOf(path);
-        } catch (NoSuchFileException e) {
-          if (!create) {
-            throw e;
-          }
-          try {
-            Files.createFile(path, attributes);
-          } catch (FileAlreadyExistsException raced) {
-            // someone else created it first: lock theirs (or be refused)
-          }
-          continue;
-        }
-        if (!HELD.add(key)) {
-          throw inUse(path);
-        }
-        Owned owned = null;
-        try {
-          owned = lockKeyed(path, key);
-        } finally {
-          if (owned == null) {
-            HELD.remove(key);
-          }
-        }
-        if (owned != null) {
-          return owned;
-        } // else the file was replaced under us (by another process): look again
-      }
-    }
-
-    /** Opens and locks the file whose key the caller holds; null if the path no longer names it. */
-    private static Owned lockKeyed(Path path, Object key) throws IOException {
-      FileChannel ch;
-      try {
-        ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-      } catch (NoSuchFileException e) {
-        return null; // deleted by another process since we looked
-      }
-      RandomAccessFile raf = null;
-      try {
-        FileLock lock;
-        boolean interrupted = Thread.interrupted(); // an interrupt would close the channel
-        try {
-          lock = ch.tryLock();
-        } catch (OverlappingFileLockException e) {
-          lock = null; // cannot happen while we hold the key; treated as in use
-        } finally {
-          if (interrupted) {
-            Thread.currentThread().interrupt();
-          }
-        }
-        if (lock == null) {
-          throw inUse(path); // another process: closing our descriptor drops nothing of ours
-        }
-        raf = new RandomAccessFile(path.toFile(), "rw");
-        Object now;
-        try {
-          now = keyOf(path);
-        } catch (NoSuchFileException e) {
-          now = null;
-        }
-        if (!key.equals(now)) {
-          raf.close();
-          ch.close();
-          return null;
-        }
-        return new Owned(key, ch, lock, raf);
-      } catch (IOException | RuntimeException | Error e) {
-        closeQuietly(e, raf);
-        closeQuietly(e, ch);
-        throw e;
-      }
-    }
-
-    private static Object keyOf(Path path) throws IOException {
-      Object key = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
-      return key != null ? key : path.toRealPath();
-    }
-
-    private static InUseException inUse(Path path) {
-      return new InUseException(path);
-    }
-
-    private static void closeQuietly(Throwable primary, Closeable c) {
-      if (c != null) {
-        try {
-          c.close();
-        } catch (IOException e) {
-          primary.addSuppressed(e);
-        }
-      }
-    }
-
-    /** Closes after a failure of the caller, adding close failures to it. */
-    void release(Throwable primary) {
-      try {
-        close();
-      } catch (IOException e) {
-        primary.addSuppressed(e);
-      }
-    }
-
-    @Override
-    public void close() throws IOException {
-      try {
-        try {
-          lock.release();
-        } finally {
-          try {
-            file.close();
-          } finally {
-            channel.close();
-          }
-        }
-      } finally {
-        HELD.remove(key);
-      }
-    }
   }
 }

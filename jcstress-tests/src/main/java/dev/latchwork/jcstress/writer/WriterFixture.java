@@ -24,8 +24,9 @@ final class WriterFixture {
   private static final Path DIR = createDir();
   private static final AtomicLong NAMES = new AtomicLong();
   private static final ChunkLayout LAYOUT = ChunkLayout.raw(1, 2);
-  private static final ChunkWriter.Options OPTIONS =
-      ChunkWriter.Options.defaults().checkpointInterval(Duration.ZERO);
+  private static ChunkWriter.Builder noBackground(Path target) {
+    return ChunkWriter.builder(target).checkpointInterval(Duration.ZERO);
+  }
 
   final Path target;
   final ChunkWriter writer;
@@ -33,7 +34,7 @@ final class WriterFixture {
   WriterFixture(boolean writeBoth) {
     target = DIR.resolve("t" + NAMES.incrementAndGet());
     try {
-      writer = ChunkWriter.create(target, LAYOUT, OPTIONS);
+      writer = noBackground(target).create(LAYOUT);
       writer.write(0, ByteBuffer.wrap(new byte[] {'a'}));
       if (writeBoth) {
         writer.write(1, ByteBuffer.wrap(new byte[] {'b'}));
@@ -41,6 +42,36 @@ final class WriterFixture {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** An unfinished write with chunk 0 recorded, its writer closed: ready to be resumed. */
+  static WriterFixture closedWithFirstChunk() {
+    WriterFixture f = new WriterFixture(false);
+    try {
+      f.writer.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return f;
+  }
+
+  /** Resumes the unfinished write of this state. */
+  ChunkWriter resume() throws IOException {
+    return noBackground(target).resume();
+  }
+
+  /** Aborts the given writers (nulls ignored), then cleans up as {@link #cleanUp()}. */
+  void cleanUp(ChunkWriter... others) {
+    try {
+      for (ChunkWriter w : others) {
+        if (w != null) {
+          w.abort();
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    cleanUp();
   }
 
   /** Writes chunk 1; true if the write returned normally, false if refused with ISE. */

@@ -1,4 +1,4 @@
-package dev.latchwork.writer;
+package dev.latchwork.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
