@@ -1,5 +1,8 @@
 package dev.latchwork.fetch;
 
+import dev.latchwork.core.internal.ExclusiveFile;
+import dev.latchwork.core.internal.FileInUseException;
+import dev.latchwork.core.internal.FileOps;
 import dev.latchwork.core.internal.RecordLog;
 import java.io.Closeable;
 import java.io.IOException;
@@ -19,9 +22,9 @@ import java.util.Map;
  * The durable state of a {@link FetchCache}'s directory: which entries exist (key, object size,
  * version tag, part size) and which of their parts are present, with each part's CRC32C, kept in
  * an append-only {@link RecordLog} whose records carry their own checksum and are forced in group
- * commits. The directory is owned by one cache at a time through a second, record-less log used
- * only for its lock ({@code cache.lock}), so that the journal itself can be compacted (rewritten
- * and renamed into place) when the cache opens.
+ * commits. The directory is owned by one cache at a time through an {@link ExclusiveFile} lock on
+ * {@code cache.lock} (not on the journal, so that the journal can be compacted, rewritten and
+ * renamed into place, when the cache opens).
  *
  * <p>Thread-safe: the record methods may be called from any number of threads; each returns once
  * its record is durable.
@@ -62,13 +65,13 @@ final class CacheJournal implements Closeable {
   record Entry(long id, String key, RangeSource.ObjectInfo object, long partSize,
       Map<Integer, Integer> crcs) {}
 
-  private final RecordLog lock;
+  private final ExclusiveFile lock;
   private final RecordLog log;
   private final Collection<Entry> recovered;
   private final long nextId;
   private final long droppedBytes;
 
-  private CacheJournal(RecordLog lock, RecordLog log, Collection<Entry> recovered, long nextId,
+  private CacheJournal(ExclusiveFile lock, RecordLog log, Collection<Entry> recovered, long nextId,
       long droppedBytes) {
     this.lock = lock;
     this.log = log;
@@ -81,10 +84,10 @@ final class CacheJournal implements Closeable {
    * Locks {@code dir} for this cache, recovers and compacts its journal (creating an empty one if
    * there is none).
    *
-   * @throws RecordLog.InUseException if another cache holds the directory
+   * @throws FileInUseException if another cache holds the directory
    */
   static CacheJournal open(Path dir) throws IOException {
-    RecordLog lock = lock(dir.resolve(LOCK_FILE));
+    ExclusiveFile lock = lock(dir.resolve(LOCK_FILE));
     try {
       Path journal = dir.resolve(JOURNAL_FILE);
       Map<Long, Entry> live = new LinkedHashMap<>();
@@ -116,20 +119,8 @@ final class CacheJournal implements Closeable {
     }
   }
 
-  private static RecordLog lock(Path file) throws IOException {
-    RecordLog.Recovery anything = new RecordLog.Recovery() {
-      @Override
-      public void header(ByteBuffer header) {}
-
-      @Override
-      public boolean record(ByteBuffer record) {
-        return false;
-      }
-    };
-    if (Files.exists(file)) {
-      return RecordLog.open(file, FRAMING, HEADER_LENGTH, anything);
-    }
-    return RecordLog.create(file, FRAMING, header());
+  private static ExclusiveFile lock(Path file) throws IOException {
+    return ExclusiveFile.acquire(file, true);
   }
 
   private static RecordLog compact(Path dir, Path journal, List<Entry> entries)

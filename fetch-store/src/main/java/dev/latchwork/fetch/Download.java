@@ -2,12 +2,17 @@ package dev.latchwork.fetch;
 
 import dev.latchwork.core.BroadcastLatch;
 import dev.latchwork.core.ProgressNotifier;
+import dev.latchwork.core.ProgressView;
+import dev.latchwork.core.SignalFailedException;
 import dev.latchwork.core.Tracer;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.Set;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -15,6 +20,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -26,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * The download engine of a {@link FetchStore}: owns the parts (which are present, which a reader
  * waits for, which to fetch next), the worker tasks and the executor they run on, the progress
  * counters and listener, and the download's failure. The store asks it whether bytes are present,
- * which latch to wait on for a part, and to stop.
+ * which latch to wait on for a part, whether it is usable, and to stop.
  *
  * <p>Memory consistency effects: the writes of a part's bytes to the temp file happen-before the
  * part's range is {@linkplain #isPresent present} and before its latch opens; the completion of
@@ -59,17 +65,15 @@ final class Download {
    * someone waits for and that are not present.
    *
    * Progress: bytesPresent counts present bytes and completes at the size; it fails with the stop
-   * cause. Adding to a failed notifier is an error, so completions enter the publishing gate
-   * around their add and stop() closes it: the gate's ending action, which fails the notifier,
-   * runs only once no add is in flight, and no add starts after the close.
+   * cause. A completion racing a stop may find it failed: tryAdd says so instead of throwing, and
+   * the completion publishes nothing more (nobody can wait for it any more).
    *
-   * Deferred parts (cache entries only): a prefetch that finds no free space in the cache's
-   * budget is not fetched and not waited for; the part stays claimed and goes into `deferred`. A
-   * reader that needs it puts its latch into waitedParts and then takes the part out of
-   * `deferred` (undefer, which starts a fetch of its own); a worker that defers a part adds it to
-   * `deferred` and then looks at waitedParts (and wantAll). Each side writes its own set before
-   * reading the other's, so at least one of them sees the other and the part is fetched exactly
-   * once (the remove decides who).
+   * Cache entries (hooks set): a part's space is reserved before its fetch. A prefetch that finds
+   * no free space is deferred: the part stays claimed, unfetched, in `deferred`. A reader that needs
+   * it puts its latch into waitedParts and then takes the part out of `deferred` (undefer, which
+   * starts a fetch of its own); a worker that defers a part adds it to `deferred` and then looks at
+   * waitedParts (and wantAll). Each side writes its own set before reading the other's, so at
+   * least one sees the other, and the remove decides which one fetches it: exactly once.
    *
    * Cancellation: stop() opens stopped first and then has the fetcher close every registered
    * source stream (PartFetcher explains why no fetch is missed). An owned executor is also shut
@@ -78,7 +82,7 @@ final class Download {
    * progress.
    */
 
-  static final Logger LOG = LoggerFactory.getLogger(FetchStore.class);
+  private static final Logger LOG = LoggerFactory.getLogger(FetchStore.class);
 
   private final Tracer tracer;
   private final RangeSource source;
@@ -93,7 +97,6 @@ final class Download {
       new AtomicReference<>(IntervalSet.EMPTY);
   private final ConcurrentHashMap<Integer, BroadcastLatch> waitedParts = new ConcurrentHashMap<>();
   private final ProgressNotifier bytesPresent = new ProgressNotifier();
-  private final ShutdownGate publishing = new ShutdownGate(this::endProgress);
   private final AtomicInteger partsDone = new AtomicInteger();
   private final AtomicInteger partsInFlight = new AtomicInteger();
   private final AtomicLong retries = new AtomicLong();
@@ -112,18 +115,15 @@ final class Download {
   private final ChecksumVerifier verifier;
   /** A cache entry's reservations and journal, or null. */
   private final DownloadHooks hooks;
-  /**
-   * Prefetched parts of a cache entry that found no free space: claimed, not fetched, until a
-   * reader waits for them (or awaitComplete wants them all).
-   */
+  /** Parts present when the download began (a cache entry's), with their CRC32C. */
+  private final Map<Integer, Integer> presentAtStart;
+  /** Prefetched parts of a cache entry that found no free space (see the notes). */
   private final Set<Integer> deferred = ConcurrentHashMap.newKeySet();
   /** Set by awaitComplete: every part is wanted, none is deferred any more. */
   private volatile boolean wantAll;
-  /** Parts present when the download began (a cache entry's), with their CRC32C. */
-  private final Map<Integer, Integer> presentAtStart;
 
   /**
-   * What a store that shares a fetch budget, verifies a checksum or serves a cache entry adds.
+   * What a store sharing a fetch budget, verifying a checksum or serving a cache entry adds.
    *
    * @param budget the shared budget, or null
    * @param verify the expected checksum, or null
@@ -131,50 +131,62 @@ final class Download {
    * @param hooks the cache entry's hooks, or null
    */
   record Options(FetchBudget budget, ObjectChecksum verify, Map<Integer, Integer> present,
-      DownloadHooks hooks) {
-    static final Options NONE = new Options(null, null, Map.of(), null);
-  }
+      DownloadHooks hooks) {}
 
-  /**
-   * @param executor the executor for workers and listener deliveries, or null to own one
-   * @param listener the progress listener, or null
-   */
   Download(Tracer tracer, RangeSource source, RangeSource.ObjectInfo object, TempFile file,
-      long partSize, int parallelism, RetryPolicy retryPolicy, Duration readTimeout,
-      RetryPolicy.Backoff backoff, Executor executor, Consumer<? super FetchProgress> listener,
-      Options options) {
+      FetchSettings settings, Options options) {
     this.tracer = tracer;
     this.source = source;
     this.file = file;
     this.size = object.size();
-    this.partSize = partSize;
+    this.partSize = settings.partSize();
     this.partCount = partCount(size, partSize);
-    this.parallelism = parallelism;
+    this.parallelism = settings.parallelism();
     this.scheduler = new PartScheduler(partCount);
-    this.fetcher = new PartFetcher(tracer, source, object, partSize, file, retryPolicy,
-        TimeUnit.NANOSECONDS.convert(readTimeout), backoff, stopped, this::fail,
-        this::retrying);
-    if (executor != null) {
-      this.executor = executor;
+    this.fetcher = new PartFetcher(tracer, source, object, partSize, file, settings.retryPolicy(),
+        TimeUnit.NANOSECONDS.convert(settings.readTimeout()), settings.backoff(), stopped,
+        this::fail, this::retrying);
+    if (settings.executor() != null) {
+      this.executor = settings.executor();
       this.ownedExecutor = null;
     } else {
       this.ownedExecutor = newOwnedExecutor(tracer.instance(), parallelism + 1);
       this.executor = ownedExecutor;
     }
-    this.dispatcher = listener == null
-        ? null : new ProgressDispatcher(this::progress, listener, this.executor);
+    this.dispatcher = settings.listener() == null
+        ? null : new ProgressDispatcher(this::progress, settings.listener(), executor);
     this.lane = options.budget() == null
         ? null : options.budget().newLane(source.toString(), scheduler::hasDemand);
     this.hooks = options.hooks();
     this.presentAtStart = options.present();
-    if (options.verify() == null) {
-      this.verifier = null;
-    } else {
-      this.verifier = new ChecksumVerifier(source.toString(), options.verify(), size, partSize,
-          () -> presentUntil(0), (dst, position) -> file.read(dst, position, dst.remaining(), null),
-          this::fail);
+    this.verifier = options.verify() == null ? null
+        : new ChecksumVerifier(source.toString(), options.verify(), size, partSize,
+            () -> presentUntil(0), (dst, at) -> file.read(dst, at, dst.remaining(), null),
+            this::fail);
+    if (verifier != null) {
       fetcher.observe(verifier::offer);
     }
+  }
+
+  /**
+   * Describes {@code source}, retrying transient failures as the settings' policy says, and
+   * checks that the part size suits the object.
+   *
+   * @throws IOException the last failure of {@code describe}, as {@link RetryPolicy#call} says
+   * @throws IllegalArgumentException if the part size is too small for the object
+   */
+  static RangeSource.ObjectInfo describe(Tracer tracer, RangeSource source,
+      FetchSettings settings)
+      throws IOException {
+    RangeSource.ObjectInfo object = settings.retryPolicy().call(source::describe,
+        settings.backoff(), new BroadcastLatch(), (attempt, failure, delay) -> LOG.debug(
+            "[FetchStore #{}] open RETRY describe attempt={} in={} thread={}: {}",
+            tracer.instance(), attempt, delay, Thread.currentThread().getName(), failure));
+    if (object == null) {
+      throw new IllegalStateException(source + " described no object (null)");
+    }
+    partCount(object.size(), settings.partSize());
+    return object;
   }
 
   /**
@@ -201,25 +213,21 @@ final class Download {
       bytesPresent.complete();
       return;
     }
-    for (Map.Entry<Integer, Integer> part : presentAtStart.entrySet()) {
-      int p = part.getKey();
+    for (int p : presentAtStart.keySet()) {
       if (scheduler.markClaimed(p)) {
         long start = (long) p * partSize;
         long end = Math.min(size, start + partSize);
         partsDone.incrementAndGet();
         presentRanges.updateAndGet(s -> s.add(start, end));
-        if (bytesPresent.add(end - start) == size) {
-          bytesPresent.complete();
+        if (bytesPresent.tryAdd(end - start) == size) {
+          bytesPresent.tryComplete();
         }
       }
     }
     if (verifier != null) {
-      for (Map.Entry<Integer, Integer> part : presentAtStart.entrySet()) {
-        verifier.partDone(part.getKey(), part.getValue());
-      }
+      presentAtStart.forEach(verifier::partDone);
     }
-    int missing = partCount - presentAtStart.size();
-    int workers = Math.min(parallelism, missing);
+    int workers = Math.min(parallelism, partCount - presentAtStart.size());
     for (int i = 0; i < workers; i++) {
       executor.execute(this::workerLoop);
     }
@@ -227,6 +235,11 @@ final class Download {
 
   // ---------------------------------------------------------------------------------------------
   // For readers
+
+  /** Returns the object's size. */
+  long size() {
+    return size;
+  }
 
   /** Returns the part holding byte {@code position}. */
   int partOf(long position) {
@@ -273,14 +286,106 @@ final class Download {
     return latch;
   }
 
-  /** The number of present bytes; complete at the size, failed with the failure or close. */
-  ProgressNotifier bytesPresent() {
-    return bytesPresent;
+  /** The number of present bytes, read-only; complete at the size, failed by a failure or close. */
+  ProgressView bytesPresent() {
+    return bytesPresent.view();
   }
 
-  /** Returns the download's failure, or null (a close is not a failure). */
-  Throwable failure() {
-    return failure.get();
+  /** Returns the source, for messages. */
+  RangeSource source() {
+    return source;
+  }
+
+  /**
+   * Checks that the store is neither closed nor failed.
+   *
+   * @throws ClosedStoreException if the store is closed
+   * @throws IOException if the download failed; the cause is the failure
+   */
+  void checkUsable(String operation) throws IOException {
+    checkOpen(operation);
+    Throwable cause = failure.get();
+    if (cause != null) {
+      throw failed(operation, cause);
+    }
+  }
+
+  /** Throws ClosedStoreException if the store is closed. */
+  void checkOpen(String operation) throws ClosedStoreException {
+    if (file.isClosed()) {
+      throw new ClosedStoreException(operation + ": store closed");
+    }
+  }
+
+  /** Throws IllegalStateException unless every byte is present. */
+  void checkComplete(String operation) {
+    long present = bytesPresent.get();
+    if (present != size) {
+      throw new IllegalStateException(operation + ": download incomplete, " + present + " of "
+          + size + " bytes present");
+    }
+  }
+
+  /**
+   * Waits until every byte is present; {@code timeout} null waits forever. Returns false if the
+   * timeout elapsed first.
+   */
+  boolean awaitComplete(Duration timeout) throws IOException, InterruptedException {
+    checkUsable("awaitComplete");
+    wantAll();
+    try {
+      if (timeout == null) {
+        bytesPresent.awaitAtLeast(size);
+        return awaitVerified(-1);
+      }
+      long deadline = System.nanoTime() + TimeUnit.NANOSECONDS.convert(timeout);
+      bytesPresent.awaitAtLeast(size, timeout);
+      return awaitVerified(Math.max(0, deadline - System.nanoTime()));
+    } catch (TimeoutException e) {
+      return false;
+    } catch (SignalFailedException e) {
+      throw failedWaiting("awaitComplete", e.getCause());
+    }
+  }
+
+  /** The exception for a wait that ended with {@code cause}: the store's close or failure. */
+  IOException failedWaiting(String operation, Throwable cause) {
+    if (cause instanceof ClosedStoreException) {
+      return new ClosedStoreException(operation + ": " + cause.getMessage());
+    }
+    return failed(operation, cause);
+  }
+
+  /** Waits for the checksum's verdict (true at once without one); false on timeout. */
+  private boolean awaitVerified(long timeoutNanos) throws InterruptedException {
+    if (verifier == null) {
+      return true;
+    }
+    if (timeoutNanos < 0) {
+      verifier.result().await();
+      return true;
+    }
+    return verifier.result().await(timeoutNanos, TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * Throws unless there is no checksum to check or it matched.
+   *
+   * @throws IllegalStateException if the checksum is not verified yet
+   */
+  void checkVerified(String operation) {
+    if (verifier != null
+        && !(verifier.result().isOpen() && verifier.result().failure() == null)) {
+      throw new IllegalStateException(operation + ": the object's checksum is not verified yet"
+          + " (see awaitComplete)");
+    }
+  }
+
+  private IOException failed(String operation, Throwable cause) {
+    if (cause instanceof ChecksumMismatchException mismatch) {
+      return new ChecksumMismatchException(operation, mismatch);
+    }
+    return new IOException(operation + ": download of " + source + " failed: " + cause, cause);
   }
 
   /** Returns a snapshot of the progress. */
@@ -319,9 +424,11 @@ final class Download {
           return;
         }
         try {
-          if (!fetchNext()) {
+          int p = scheduler.claim();
+          if (p < 0) {
             return;
           }
+          fetchPart(p, wantAll || waitedParts.containsKey(p));
         } finally {
           if (lane != null) {
             lane.release();
@@ -337,67 +444,11 @@ final class Download {
     }
   }
 
-  /** Claims, reserves, fetches and publishes one part; false when there is nothing to do. */
-  private boolean fetchNext() {
-    int p = scheduler.claim();
-    if (p < 0) {
-      return false;
-    }
-    fetchPart(p, wantAll || waitedParts.containsKey(p));
-    return true;
-  }
-
   /**
-   * Fetches a deferred part that a reader (or awaitComplete) now waits for, on a task of its own
-   * holding a budget permit like a worker.
+   * Publishes a written part. The counters are updated before the bytes become present, so that
+   * a snapshot (or awaitComplete) that sees all bytes present also sees the final counts; the
+   * notifier completes on the add that reaches the size, whichever part that is.
    */
-  private void fetchDeferred(int p) {
-    try {
-      if (stopped.isOpen() || (lane != null && !acquireOrFail())) {
-        return;
-      }
-      try {
-        fetchPart(p, true);
-      } finally {
-        if (lane != null) {
-          lane.release();
-        }
-      }
-    } catch (RuntimeException e) {
-      fail(e);
-    } catch (Error e) {
-      fail(e);
-      throw e;
-    }
-  }
-
-  /** Starts the fetch of part {@code p} if it was deferred; after a reader began to wait. */
-  private void undefer(int p) {
-    if (deferred.remove(p)) {
-      try {
-        executor.execute(() -> fetchDeferred(p));
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        if (!stopped.isOpen()) {
-          fail(new IOException("the executor refused the fetch of a part a reader waits for", e));
-        }
-      }
-    }
-  }
-
-  /**
-   * Makes every part wanted now (awaitComplete): parts deferred so far and from now on are
-   * fetched as if a reader waited for them.
-   */
-  void wantAll() {
-    if (hooks == null || wantAll) {
-      return;
-    }
-    wantAll = true;
-    for (Integer p : deferred) {
-      undefer(p);
-    }
-  }
-
   /** Reserves (for a cache entry), fetches and publishes part {@code p}. */
   private void fetchPart(int p, boolean urgent) {
     if (hooks != null) {
@@ -434,40 +485,80 @@ final class Download {
     }
   }
 
+  /** Fetches a deferred part a reader now waits for, holding a budget permit like a worker. */
+  private void fetchDeferred(int p) {
+    try {
+      if (stopped.isOpen() || (lane != null && !acquireOrFail())) {
+        return;
+      }
+      try {
+        fetchPart(p, true);
+      } finally {
+        if (lane != null) {
+          lane.release();
+        }
+      }
+    } catch (RuntimeException e) {
+      fail(e);
+    } catch (Error e) {
+      fail(e);
+      throw e;
+    }
+  }
+
+  /** Starts the fetch of part {@code p} if it was deferred; after a reader began to wait. */
+  private void undefer(int p) {
+    if (deferred.remove(p)) {
+      try {
+        executor.execute(() -> fetchDeferred(p));
+      } catch (RejectedExecutionException e) {
+        if (!stopped.isOpen()) {
+          fail(new IOException("the executor refused the fetch of a part a reader waits for", e));
+        }
+      }
+    }
+  }
+
+  /** Every part is wanted from now on (awaitComplete): no part stays deferred. */
+  private void wantAll() {
+    if (hooks == null || wantAll) {
+      return;
+    }
+    wantAll = true;
+    for (int p : deferred) {
+      undefer(p);
+    }
+  }
+
   /** Takes a budget permit; false (having failed the download if interrupted) if stopping. */
   private boolean acquireOrFail() {
     try {
       return lane.acquire();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      fail(new java.io.InterruptedIOException("fetch thread interrupted waiting for the budget"));
+      fail(new InterruptedIOException("fetch thread interrupted waiting for the fetch budget"));
       return false;
     }
   }
 
-  /** Reserves space for a claimed part; false (having failed if interrupted) if stopping. */
   private DownloadHooks.Reservation reserveOrFail(int p, boolean urgent) {
     try {
       return hooks.reserve(p, urgent, stopped);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      fail(new java.io.InterruptedIOException("fetch thread interrupted waiting for cache space"));
+      fail(new InterruptedIOException("fetch thread interrupted waiting for cache space"));
       return DownloadHooks.Reservation.STOPPED;
     }
   }
 
-  /**
-   * Publishes a written part. The counters are updated before the bytes become present, so that
-   * a snapshot (or awaitComplete) that sees all bytes present also sees the final counts; the
-   * notifier completes on the add that reaches the size, whichever part that is.
-   */
   private void completePart(int p, int crc) {
     long start = (long) p * partSize;
     long end = Math.min(size, start + partSize);
     partsInFlight.decrementAndGet();
     partsDone.incrementAndGet();
     // A cache entry's part is journaled while the file is held open, so that a close (which
-    // waits for the file to drain) never overtakes the journaling of a part a reader has seen.
+    // waits for the file to drain) never overtakes the journaling of a part a reader has seen;
+    // and it is in the entry's state before any reader can see it.
     boolean held = hooks != null && file.hold();
     if (hooks != null) {
       hooks.partPresent(p, crc);
@@ -477,63 +568,24 @@ final class Download {
     if (latch != null) {
       latch.open();
     }
-    if (publishing.enter()) {
-      try {
-        if (bytesPresent.add(end - start) == size) {
-          bytesPresent.complete();
-        }
-      } finally {
-        publishing.exit();
-      }
+    if (bytesPresent.tryAdd(end - start) == size) {
+      bytesPresent.tryComplete();
     }
     if (verifier != null) {
       verifier.partDone(p, crc);
     }
     if (held) {
       try {
-        if (forceQuietly()) {
-          hooks.partDurable(p, crc);
-        }
+        file.forceHeld();
+        hooks.partDurable(p, crc);
+      } catch (IOException e) {
+        LOG.debug("[FetchStore #{}] forcing {} failed; part {} is not journaled",
+            tracer.instance(), file, p, e);
       } finally {
         file.release();
       }
     }
     signalProgress();
-  }
-
-  /** Forces the held file before a part is journaled; false if it could not be forced. */
-  private boolean forceQuietly() {
-    try {
-      file.forceHeld();
-      return true;
-    } catch (IOException e) {
-      LOG.debug("[FetchStore #{}] forcing {} failed; the part is not journaled", tracer.instance(),
-          file, e);
-      return false;
-    }
-  }
-
-  /**
-   * Waits for the checksum's verdict (immediately true without a checksum).
-   *
-   * @param timeoutNanos the longest wait, negative for no limit
-   * @return false on timeout
-   * @throws dev.latchwork.core.SignalFailedException if the checksum did not match (the cause)
-   */
-  boolean awaitVerified(long timeoutNanos) throws InterruptedException {
-    if (verifier == null) {
-      return true;
-    }
-    if (timeoutNanos < 0) {
-      verifier.result().await();
-      return true;
-    }
-    return verifier.result().await(timeoutNanos, TimeUnit.NANOSECONDS);
-  }
-
-  /** Returns true if there is no checksum to check or it matched. */
-  boolean isVerified() {
-    return verifier == null || (verifier.result().isOpen() && verifier.result().failure() == null);
   }
 
   /** Fails the download for good: wakes every waiter with the cause, stops every fetch. */
@@ -558,7 +610,7 @@ final class Download {
     for (BroadcastLatch latch : waitedParts.values()) {
       latch.fail(first);
     }
-    publishing.close();
+    bytesPresent.tryFail(first);
     fetcher.abortInFlight();
     if (lane != null) {
       lane.close();
@@ -566,11 +618,6 @@ final class Download {
     if (hooks != null) {
       hooks.stopped(failure.get());
     }
-  }
-
-  /** The publishing gate's ending action: no completion adds any more. */
-  private void endProgress() {
-    bytesPresent.fail(stopCause.get());
   }
 
   /** Counts a retry of a part (PartFetcher's callback). */

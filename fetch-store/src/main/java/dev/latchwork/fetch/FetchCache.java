@@ -3,7 +3,7 @@ package dev.latchwork.fetch;
 import dev.latchwork.core.BroadcastLatch;
 import dev.latchwork.core.SignalFailedException;
 import dev.latchwork.core.Tracer;
-import dev.latchwork.core.internal.RecordLog;
+import dev.latchwork.core.internal.FileInUseException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -734,7 +734,7 @@ public final class FetchCache implements Closeable {
       CacheJournal journal;
       try {
         journal = CacheJournal.open(directory);
-      } catch (RecordLog.InUseException e) {
+      } catch (FileInUseException e) {
         IOException refused = new IOException("cache directory " + directory
             + " is in use by another FetchCache (in this process or another)");
         refused.initCause(e);

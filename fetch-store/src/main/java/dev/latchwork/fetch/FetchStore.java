@@ -1,6 +1,7 @@
 package dev.latchwork.fetch;
 
 import dev.latchwork.core.BroadcastLatch;
+import dev.latchwork.core.ProgressView;
 import dev.latchwork.core.SignalFailedException;
 import dev.latchwork.core.Tracer;
 import java.io.Closeable;
@@ -15,7 +16,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -37,24 +37,23 @@ import java.util.function.Consumer;
  *
  * <h2>Reading</h2>
  * {@link #read(ByteBuffer, long)} returns as soon as the bytes {@code [position, position +
- * dst.remaining())} (clipped to the object) are in the temp file; it reads them with no lock held
- * and returns their number, which is short only at the end of the object, or {@code -1} at or past
- * the end. Reads never block each other and never block fetching. {@link #newInputStream(long)}
- * and {@link #newChannel()} are stream and channel views.
+ * dst.remaining())} (clipped to the object) are in the temp file, read with no lock held. Reads
+ * never block each other or fetching. {@link #newInputStream(long)} and {@link #newChannel()}
+ * are stream and channel views.
  *
  * <h2>Memory consistency effects</h2>
- * The fetch thread's writes of a part's bytes to the temp file happen-before every {@code read}
- * that returns any of those bytes (the part's latch is opened, and the present-range set
- * published, after the last write). Completion of the last part happens-before {@link
- * #awaitComplete()} returns. Actions of a thread before {@link #close()} (or before the failure of
- * a fetch) happen-before every operation that throws {@link ClosedStoreException} (or the failure)
- * because of it. Reads in progress when the store closes happen-before the temp file is deleted.
+ * The fetch thread's writes of a part's bytes happen-before every {@code read} that returns any of
+ * them. Completion of the last part happens-before {@link #awaitComplete()} (or a wait on {@link
+ * #bytesPresent()} for the size) returns. Actions of a thread before {@link #close()} (or before
+ * the failure of a fetch) happen-before every operation that throws {@link ClosedStoreException}
+ * (or the failure) because of it. Reads in progress at the close happen-before the temp file is
+ * deleted or moved.
  *
  * <h2>Progress</h2>
- * Reads are lock-free with respect to each other and to fetching: a read that finds its bytes
- * present takes no lock and does not wait; a read that waits is woken by the completion,
- * failure or close that concerns it, whatever the interleaving (no wake-up can be lost). Waits are
- * interruptible, and timed forms exist for {@code read} and {@code awaitComplete}.
+ * A read that finds its bytes present takes no lock and does not wait; a read that waits is woken
+ * by the completion, failure or close that concerns it, whatever the interleaving (no wake-up can
+ * be lost). Waits are interruptible, with timed forms for {@code read} and {@code awaitComplete}.
+ * Memory grows with what is fetched and waited for, not with the size the source claims.
  *
  * <h2>Failure</h2>
  * A part whose fetch fails transiently (including a source stream that brings no byte within the
@@ -62,45 +61,34 @@ import java.util.function.Consumer;
  * after the bytes already received. When a part fails for good (attempts exhausted, a {@link
  * RangeSourceException} that is not retryable, the temp file cannot be written), the store fails:
  * every waiting and every later read, {@code awaitComplete} and {@code moveTo} throws an {@code
- * IOException} whose cause is that failure, fetching stops, and the temp file stays until {@link
- * #close()}.
+ * IOException} whose cause is that failure, and fetching stops.
  *
  * <h2>Closing</h2>
- * {@link #close()} is idempotent and returns without waiting for I/O: it aborts fetches in flight
- * (closing their streams, not draining them), makes every waiting and later operation throw
- * {@link ClosedStoreException}, lets reads already copying from the temp file finish, and the
- * last of those reads (or fetch writes) to leave deletes the temp file, so the file may outlive
- * {@code close()} by one in-progress read or write. The temp file is never left behind, with one
- * exception that keeps the only complete copy of a download: see {@link #moveTo}.
+ * {@link #close()} is idempotent and returns without waiting for I/O: it aborts fetches in flight,
+ * makes every waiting and later operation throw {@link ClosedStoreException}, and the last read
+ * (or fetch write) to leave the temp file deletes it. The temp file is never left behind, except
+ * to keep the only complete copy of a download when a {@link #moveTo} failed.
  *
  * <h2>Progress listener</h2>
- * A listener set with {@link Builder#listener} is called with fresh {@link FetchProgress}
- * snapshots on a task of the store's executor (one call at a time); notifications coalesce while it
- * runs, so a slow listener delays only its own later calls and a throwing listener is logged and
- * called again on the next change. The last progress is always delivered: if the executor refuses
- * the task (a full or shut-down executor, or the store's own once closed), the thread that changed
- * the progress (a fetch thread, or the closing thread) calls the listener itself.
+ * A {@linkplain Builder#listener listener} gets fresh {@link FetchProgress} snapshots on a task of
+ * the store's executor, one call at a time; notifications coalesce while it runs, so a slow
+ * listener delays only its own later calls, and one that throws is logged and called again on the
+ * next change. The last progress is always delivered: if the executor refuses the task, the
+ * thread that changed the progress (a fetch thread, or the closer) calls the listener itself.
  *
- * <p>Every public operation that can block or changes state ({@code open}, {@code read},
- * {@code awaitComplete}, {@code moveTo}, {@code close}, the view factories) and every part fetch
- * is traced with {@link Tracer} (component {@code FetchStore}, this store's instance number, the
- * calling thread), so a stuck read shows in {@link Tracer#inFlight()} and the {@link
- * dev.latchwork.core.StallWatchdog}. Logs and messages name the source by its {@code toString()},
- * which for {@link HttpRangeSource} never contains credentials.
+ * <p>Every public operation that can block or change state, and every part fetch, is traced with
+ * {@link Tracer} (component {@code FetchStore}), so a stuck read shows in {@link
+ * Tracer#inFlight()} and the {@link dev.latchwork.core.StallWatchdog}. Logs and messages name the
+ * source by its {@code toString()}, which for {@link HttpRangeSource} has no credentials.
  */
 public final class FetchStore implements Closeable {
   /*
-   * Implementation notes.
-   *
-   * Three objects do the work. FetchStore is the API and the read path: a read checks the present
-   * ranges, waits for the latches of the parts it lacks (demanding them first, in reverse, so that
-   * its first part ends up at the front of the fetch order), then reads the temp file. Download is
-   * the engine: parts, workers, counters, the failure and the listener (see its notes for why no
-   * wake-up can be lost). TempFile is the file: every read and write enters its gate, and it ends
-   * exactly once, deleted by the last one out or moved by moveTo's own thread.
-   *
-   * close() and moveTo() race to claim the temp file (TempFile.close / closeForMove); the winner
-   * closes the download, so nothing fetches or waits afterwards.
+   * Implementation notes. FetchStore is the API and the read path: a read checks the present
+   * ranges, waits for the latches of the parts it lacks (demanded first, in reverse, so that its
+   * first part ends up at the front of the fetch order), then reads the temp file. Download is the
+   * engine (its notes say why no wake-up can be lost); TempFile is the file, ended exactly once
+   * (deleted by the last one out, or moved by moveTo's own thread). close() and moveTo() race to
+   * claim the file; the winner closes the download.
    */
 
   /** Default part size: 8 MiB. */
@@ -111,35 +99,28 @@ public final class FetchStore implements Closeable {
   public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(60);
 
   private final Tracer tracer;
-  private final RangeSource source;
   private final long size;
-  private final TempFile file;
-  private final Download download;
+  /** The temp file and the download engine; package-private for tests. */
+  final TempFile file;
+  final Download download;
   /** Test seam: run by a reader inside the temp file's gate, just before reading. */
   volatile Runnable insideReadHook;
 
-  private FetchStore(Tracer tracer, RangeSource source, long size, TempFile file,
-      Download download) {
+  private FetchStore(Tracer tracer, TempFile file, Download download) {
     this.tracer = tracer;
-    this.source = source;
-    this.size = size;
+    this.size = download.size();
     this.file = file;
     this.download = download;
   }
 
   /**
-   * Returns a builder for a store over {@code source}.
+   * {@return a new builder, with the defaults, for a store over {@code source}}
    *
    * @param source where the object's bytes come from
-   * @return a new builder with the defaults
-   * @throws NullPointerException if {@code source} is null
    */
   public static Builder builder(RangeSource source) {
     return new Builder(Objects.requireNonNull(source, "source"));
   }
-
-  // ---------------------------------------------------------------------------------------------
-  // Reading
 
   /**
    * Reads bytes at {@code position} into {@code dst}, waiting as long as it takes for them to be
@@ -149,7 +130,6 @@ public final class FetchStore implements Closeable {
    * @param position the object offset of the first byte, {@code >= 0}
    * @return the number of bytes read, short only at the end of the object; {@code -1} if {@code
    *     position >= size()}
-   * @throws NullPointerException if {@code dst} is null
    * @throws IllegalArgumentException if {@code position} is negative or {@code dst} is read-only
    * @throws ClosedStoreException if the store is closed before or while waiting
    * @throws IOException if the download failed (the cause is the failure) or the temp file cannot
@@ -165,21 +145,15 @@ public final class FetchStore implements Closeable {
   }
 
   /**
-   * Reads bytes at {@code position} into {@code dst}, waiting at most {@code timeout} for them to be
-   * downloaded; as {@link #read(ByteBuffer, long)} otherwise. A read that times out leaves nothing
-   * behind, but the parts it asked for stay first in the fetch order.
+   * As {@link #read(ByteBuffer, long)}, waiting at most {@code timeout} for the bytes. A read that
+   * times out leaves nothing behind, but the parts it asked for stay first in the fetch order.
    *
    * @param dst receives {@code min(dst.remaining(), size() - position)} bytes
    * @param position the object offset of the first byte, {@code >= 0}
    * @param timeout how long to wait for the bytes; zero or negative does not wait
-   * @return the number of bytes read, short only at the end of the object; {@code -1} if {@code
-   *     position >= size()}
+   * @return as {@link #read(ByteBuffer, long)}
    * @throws TimeoutException if the bytes are not present within {@code timeout}
-   * @throws NullPointerException if {@code dst} or {@code timeout} is null
-   * @throws IllegalArgumentException if {@code position} is negative or {@code dst} is read-only
-   * @throws ClosedStoreException if the store is closed before or while waiting
-   * @throws IOException if the download failed (the cause is the failure) or the temp file cannot
-   *     be read
+   * @throws IOException as {@link #read(ByteBuffer, long)}
    * @throws InterruptedException if interrupted while waiting
    */
   public int read(ByteBuffer dst, long position, Duration timeout)
@@ -198,25 +172,18 @@ public final class FetchStore implements Closeable {
     if (dst.isReadOnly()) {
       throw new IllegalArgumentException("dst is a read-only buffer");
     }
-    try (Tracer.Span span = tracer.enter("readAt", "pos", position, "len", dst.remaining())) {
-      try {
-        ensureUsable("read");
-        if (position >= size) {
-          return -1;
-        }
-        int len = (int) Math.min(dst.remaining(), size - position);
-        if (len == 0) {
-          return 0;
-        }
-        long end = position + len;
-        if (!download.isPresent(position, end)) {
-          awaitRange(position, end, timeoutNanos);
-        }
-        return file.read(dst, position, len, insideReadHook);
-      } catch (IOException | InterruptedException | TimeoutException | RuntimeException e) {
-        span.fail(e);
-        throw e;
+    try (Tracer.Span span =
+        tracer.enter("readAt", "pos", position, "len", dst.remaining()).failUnlessOk()) {
+      download.checkUsable("read");
+      if (position >= size) {
+        return span.ok(-1);
       }
+      int len = (int) Math.min(dst.remaining(), size - position);
+      long end = position + len;
+      if (len > 0 && !download.isPresent(position, end)) {
+        awaitRange(position, end, timeoutNanos);
+      }
+      return span.ok(len == 0 ? 0 : file.read(dst, position, len, insideReadHook));
     }
   }
 
@@ -231,19 +198,17 @@ public final class FetchStore implements Closeable {
     }
     long deadline = timeoutNanos < 0 ? 0 : System.nanoTime() + timeoutNanos;
     for (int p = first; p <= last; p++) {
-      BroadcastLatch part = download.partLatch(p);
-      if (part == null) {
-        continue;
-      }
+      BroadcastLatch part = download.partLatch(p); // null: present already
       try {
-        if (timeoutNanos < 0) {
+        if (part != null && timeoutNanos < 0) {
           part.await();
-        } else if (!part.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
-          throw new TimeoutException("bytes [" + start + ", " + end + ") of " + source
-              + " not present within " + Duration.ofNanos(timeoutNanos));
+        } else if (part != null
+            && !part.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+          throw new TimeoutException("bytes [" + start + ", " + end + ") of "
+              + download.source() + " not present within " + Duration.ofNanos(timeoutNanos));
         }
       } catch (SignalFailedException e) {
-        throw waitFailed("read at " + start, e.getCause());
+        throw download.failedWaiting("read at " + start, e.getCause());
       }
     }
   }
@@ -254,44 +219,34 @@ public final class FetchStore implements Closeable {
    * InterruptedIOException} with the interrupt status kept); closing it does not close the store.
    * It is not safe for concurrent use.
    *
+   * @param position the object offset of the stream's first byte, {@code >= 0}
+   * @return a new stream
    * @throws IllegalArgumentException if {@code position} is negative
    * @throws ClosedStoreException if the store is closed
    */
   public InputStream newInputStream(long position) throws ClosedStoreException {
-    try (Tracer.Span span = tracer.enter("newInputStream", "pos", position)) {
-      if (position < 0) {
-        throw new IllegalArgumentException("position must not be negative: " + position);
-      }
-      if (file.isClosed()) {
-        ClosedStoreException e = new ClosedStoreException("newInputStream: store closed");
-        span.fail(e);
-        throw e;
-      }
-      return new StoreInputStream(this, position);
+    if (position < 0) {
+      throw new IllegalArgumentException("position must not be negative: " + position);
     }
+    download.checkOpen("newInputStream");
+    return new StoreInputStream(this, position);
   }
 
   /**
    * Returns a read-only channel over the object, positioned at 0. Reads wait for bytes as {@link
    * #read(ByteBuffer, long)} does; {@code write} and {@code truncate} throw {@link
    * java.nio.channels.NonWritableChannelException}; closing it does not close the store. Its
-   * position is not synchronized: use one channel per thread (they are cheap) or the positional
-   * {@code read}.
+   * position is not synchronized: use one channel per thread, or the positional {@code read}.
    *
+   * @return a new channel
    * @throws ClosedStoreException if the store is closed
    */
   public SeekableByteChannel newChannel() throws ClosedStoreException {
-    try (Tracer.Span span = tracer.enter("newChannel")) {
-      if (file.isClosed()) {
-        ClosedStoreException e = new ClosedStoreException("newChannel: store closed");
-        span.fail(e);
-        throw e;
-      }
-      return new StoreChannel(this);
-    }
+    download.checkOpen("newChannel");
+    return new StoreChannel(this);
   }
 
-  /** Returns the object's size in bytes, as the source described it. */
+  /** {@return the object's size in bytes, as the source described it} */
   public long size() {
     return size;
   }
@@ -301,13 +256,19 @@ public final class FetchStore implements Closeable {
     return download.presentUntil(position);
   }
 
-  /** Returns a snapshot of the download's progress; never blocks. */
+  /** {@return a snapshot of the download's progress}; never blocks. */
   public FetchProgress progress() {
     return download.progress();
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // Whole download
+  /**
+   * {@return a read-only view of the number of bytes present (of completed parts)}: it reaches
+   * {@link #size()} on completion, and its waits throw {@link SignalFailedException} with the
+   * failure or a {@link ClosedStoreException} once the store fails or closes.
+   */
+  public ProgressView bytesPresent() {
+    return download.bytesPresent();
+  }
 
   /**
    * Waits until every byte of the object is present.
@@ -317,48 +278,24 @@ public final class FetchStore implements Closeable {
    * @throws InterruptedException if interrupted while waiting
    */
   public void awaitComplete() throws IOException, InterruptedException {
-    try (Tracer.Span span = tracer.enter("awaitComplete")) {
-      awaitComplete0(span, null);
+    try (Tracer.Span span = tracer.enter("awaitComplete").failUnlessOk()) {
+      download.awaitComplete(null);
+      span.ok();
     }
   }
 
   /**
-   * Waits at most {@code timeout} until every byte of the object is present.
+   * As {@link #awaitComplete()}, waiting at most {@code timeout}.
    *
+   * @param timeout how long to wait at most
    * @return true if the download is complete, false if the timeout elapsed first
-   * @throws ClosedStoreException if the store is closed before or while waiting
-   * @throws IOException if the download failed (the cause is the failure)
+   * @throws IOException as {@link #awaitComplete()}
    * @throws InterruptedException if interrupted while waiting
    */
   public boolean awaitComplete(Duration timeout) throws IOException, InterruptedException {
     Objects.requireNonNull(timeout, "timeout");
-    try (Tracer.Span span = tracer.enter("awaitComplete", "timeout", timeout)) {
-      return awaitComplete0(span, timeout.isNegative() ? Duration.ZERO : timeout);
-    }
-  }
-
-  /** The body of both awaitComplete forms; {@code timeout} null waits forever. */
-  private boolean awaitComplete0(Tracer.Span span, Duration timeout)
-      throws IOException, InterruptedException {
-    try {
-      ensureUsable("awaitComplete");
-      download.wantAll();
-      if (timeout == null) {
-        download.bytesPresent().awaitAtLeast(size);
-        return download.awaitVerified(-1);
-      }
-      long deadline = System.nanoTime() + TimeUnit.NANOSECONDS.convert(timeout);
-      download.bytesPresent().awaitAtLeast(size, timeout);
-      return download.awaitVerified(Math.max(0, deadline - System.nanoTime()));
-    } catch (TimeoutException e) {
-      return false;
-    } catch (SignalFailedException e) {
-      IOException io = waitFailed("awaitComplete", e.getCause());
-      span.fail(io);
-      throw io;
-    } catch (IOException | InterruptedException | RuntimeException e) {
-      span.fail(e);
-      throw e;
+    try (Tracer.Span span = tracer.enter("awaitComplete", "timeout", timeout).failUnlessOk()) {
+      return span.ok(download.awaitComplete(timeout.isNegative() ? Duration.ZERO : timeout));
     }
   }
 
@@ -366,54 +303,36 @@ public final class FetchStore implements Closeable {
    * Keeps the completed download as the file {@code target}, atomically, and closes the store.
    *
    * <p>The temp file is flushed to disk and renamed to {@code target} (replacing an existing file,
-   * as {@code rename(2)} does); when the temp directory is on another file system it is first
-   * copied next to {@code target} and that copy renamed, so {@code target} never holds a partial
-   * file. The file keeps the temp file's owner-only permissions, and the directories are synced
-   * so that the rename survives a crash. The move runs on the calling thread once reads in progress
-   * have left the file: it does not depend on any other thread, and no interrupt (of this thread
-   * or of a reader) stops or fails it; an interrupt while this method runs leaves the interrupt
-   * status set when it returns. Afterwards the store is closed: every operation throws {@link
-   * ClosedStoreException}.
-   *
-   * <p>If the move fails, the store is closed all the same, but the bytes are not lost: the
-   * exception says where the complete file is (normally the temp file, which then stays where it
-   * is, also after {@link #close()}: recovering or deleting it is the caller's call).
+   * as {@code rename(2)} does); from another file system it is first copied next to {@code target}
+   * and the copy renamed, so {@code target} never holds a partial file. The file keeps the temp
+   * file's owner-only permissions, and the directories are synced so that the rename survives a
+   * crash. The move runs on the calling thread once reads in progress have left the file (it waits
+   * for them): it depends on no other thread, and no interrupt (of this thread or a reader) stops
+   * or fails it; an interrupt meanwhile leaves the interrupt status set on return. Afterwards the
+   * store is closed. If the move fails, the store is closed all the same but the bytes are not
+   * lost: the exception says where the complete file is (normally the temp file, which then stays,
+   * also after {@link #close()}: recovering or deleting it is the caller's call).
    *
    * @param target where the object goes; its directory must exist
    * @throws IllegalStateException if the download is not complete (see {@link #awaitComplete()})
    * @throws ClosedStoreException if the store is already closed
    * @throws IOException if the download failed, or the file cannot be flushed or moved
-   * @throws InterruptedException never since the move became uninterruptible; declared so that
-   *     callers written against the interruptible form still compile
+   * @throws InterruptedException never (the move is not interruptible); declared for callers
+   *     written against the earlier, interruptible form
    */
   public void moveTo(Path target) throws IOException, InterruptedException {
     Objects.requireNonNull(target, "target");
-    try (Tracer.Span span = tracer.enter("moveTo", "target", target)) {
-      try {
-        moveTo0(target);
-      } catch (IOException | RuntimeException e) {
-        span.fail(e);
-        throw e;
+    try (Tracer.Span span = tracer.enter("moveTo", "target", target).failUnlessOk()) {
+      download.checkUsable("moveTo");
+      download.checkComplete("moveTo");
+      download.checkVerified("moveTo");
+      if (!file.closeForMove(target)) {
+        throw new ClosedStoreException("moveTo: store closed");
       }
+      download.close(new ClosedStoreException("store closed: moved to " + target));
+      file.moveTo();
+      span.ok();
     }
-  }
-
-  private void moveTo0(Path target) throws IOException {
-    ensureUsable("moveTo");
-    long present = download.bytesPresent().get();
-    if (present != size) {
-      throw new IllegalStateException("moveTo: download incomplete, " + present + " of " + size
-          + " bytes present");
-    }
-    if (!download.isVerified()) {
-      throw new IllegalStateException("moveTo: the object's checksum is not verified yet (see"
-          + " awaitComplete)");
-    }
-    if (!file.closeForMove(target)) {
-      throw new ClosedStoreException("moveTo: store closed");
-    }
-    download.close(new ClosedStoreException("store closed: moved to " + target));
-    file.moveTo();
   }
 
   /**
@@ -423,13 +342,11 @@ public final class FetchStore implements Closeable {
    */
   @Override
   public void close() {
-    Tracer.Span span = tracer.enter("close");
-    try {
+    try (Tracer.Span span = tracer.enter("close").failUnlessOk()) {
       if (file.close()) {
         download.close(new ClosedStoreException("store closed"));
       }
-    } finally {
-      span.close();
+      span.ok();
     }
   }
 
@@ -438,65 +355,24 @@ public final class FetchStore implements Closeable {
     return file.terminated();
   }
 
-  /** Returns the temp file (for tests). */
-  Path tempFile() {
-    return file.path();
-  }
-
-  /** Returns the executor the store created, or null if one was supplied (for tests). */
-  ExecutorService ownedExecutor() {
-    return download.ownedExecutor();
-  }
-
-  private void ensureUsable(String operation) throws IOException {
-    if (file.isClosed()) {
-      throw new ClosedStoreException(operation + ": store closed");
-    }
-    Throwable cause = download.failure();
-    if (cause != null) {
-      throw failed(operation, cause);
-    }
-  }
-
-  private IOException waitFailed(String operation, Throwable cause) {
-    if (cause instanceof ClosedStoreException) {
-      return new ClosedStoreException(operation + ": " + cause.getMessage());
-    }
-    return failed(operation, cause);
-  }
-
-  private IOException failed(String operation, Throwable cause) {
-    if (cause instanceof ChecksumMismatchException mismatch) {
-      return new ChecksumMismatchException(operation, mismatch);
-    }
-    return new IOException(operation + ": download of " + source + " failed: " + cause, cause);
-  }
-
   @Override
   public String toString() {
-    return "FetchStore#" + tracer.instance() + "[" + source + ", " + size + " bytes, " + download
-        + (file.isClosed() ? ", closed" : "") + "]";
+    return "FetchStore#" + tracer.instance() + "[" + download.source() + ", " + size + " bytes, "
+        + download + (file.isClosed() ? ", closed" : "") + "]";
   }
 
-  // ---------------------------------------------------------------------------------------------
-
   /**
-   * Configures and opens a {@link FetchStore}. Not thread-safe; {@link #open()} may be called more
-   * than once, each call opening a new store.
+   * Configures and opens a {@link FetchStore}; every setting has a default, and each {@link
+   * #open()} opens a new store. Not thread-safe. Setters throw {@code NullPointerException} for a
+   * null argument and {@code IllegalArgumentException}, naming the setting, for a bad value.
    */
   public static final class Builder {
     private final RangeSource source;
     private Path tempDirectory;
-    private long partSize = DEFAULT_PART_SIZE;
-    private int parallelism = DEFAULT_PARALLELISM;
-    private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
-    private Duration readTimeout = DEFAULT_READ_TIMEOUT;
-    private Executor executor;
-    private Consumer<? super FetchProgress> listener;
-    private RetryPolicy.Backoff backoff = RetryPolicy.Backoff.REAL;
+    private FetchSettings settings = FetchSettings.DEFAULTS;
     private FetchBudget budget;
     private ObjectChecksum verify;
-    private Path entryFile;
+    private Path entryFile; // with the three below: a cache entry's store
     private RangeSource.ObjectInfo described;
     private Map<Integer, Integer> present = Map.of();
     private DownloadHooks hooks;
@@ -510,40 +386,31 @@ public final class FetchStore implements Closeable {
      *
      * @param directory an existing directory
      * @return this builder
-     * @throws NullPointerException if {@code directory} is null
      */
     public Builder tempDirectory(Path directory) {
-      this.tempDirectory = Objects.requireNonNull(directory, "directory");
+      tempDirectory = Objects.requireNonNull(directory, "directory");
       return this;
     }
 
     /**
-     * Sets the bytes per part (one range request each); default 8 MiB.
+     * Sets the bytes per part (one range request each), {@code > 0}; default 8 MiB.
      *
-     * @param bytes the part size, {@code > 0}
+     * @param bytes the part size
      * @return this builder
-     * @throws IllegalArgumentException if {@code bytes <= 0}
      */
     public Builder partSize(long bytes) {
-      if (bytes <= 0) {
-        throw new IllegalArgumentException("partSize must be positive: " + bytes);
-      }
-      this.partSize = bytes;
+      settings = settings.withPartSize(bytes);
       return this;
     }
 
     /**
-     * Sets the number of parts fetched at once; default 4.
+     * Sets the number of parts fetched at once, {@code > 0}; default 4.
      *
-     * @param parts the parallelism, {@code > 0}
+     * @param parts the parallelism
      * @return this builder
-     * @throws IllegalArgumentException if {@code parts <= 0}
      */
     public Builder parallelism(int parts) {
-      if (parts <= 0) {
-        throw new IllegalArgumentException("parallelism must be positive: " + parts);
-      }
-      this.parallelism = parts;
+      settings = settings.withParallelism(parts);
       return this;
     }
 
@@ -553,10 +420,9 @@ public final class FetchStore implements Closeable {
      *
      * @param policy the retry policy
      * @return this builder
-     * @throws NullPointerException if {@code policy} is null
      */
     public Builder retryPolicy(RetryPolicy policy) {
-      this.retryPolicy = Objects.requireNonNull(policy, "policy");
+      settings = settings.withRetryPolicy(policy);
       return this;
     }
 
@@ -568,15 +434,9 @@ public final class FetchStore implements Closeable {
      *
      * @param timeout the read timeout, not negative
      * @return this builder
-     * @throws NullPointerException if {@code timeout} is null
-     * @throws IllegalArgumentException if {@code timeout} is negative
      */
     public Builder readTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "timeout");
-      if (timeout.isNegative()) {
-        throw new IllegalArgumentException("readTimeout must not be negative: " + timeout);
-      }
-      this.readTimeout = timeout;
+      settings = settings.withReadTimeout(timeout);
       return this;
     }
 
@@ -587,10 +447,9 @@ public final class FetchStore implements Closeable {
      *
      * @param executor the executor
      * @return this builder
-     * @throws NullPointerException if {@code executor} is null
      */
     public Builder executor(Executor executor) {
-      this.executor = Objects.requireNonNull(executor, "executor");
+      settings = settings.withExecutor(executor);
       return this;
     }
 
@@ -599,20 +458,17 @@ public final class FetchStore implements Closeable {
      *
      * @param listener the listener
      * @return this builder
-     * @throws NullPointerException if {@code listener} is null
      */
     public Builder listener(Consumer<? super FetchProgress> listener) {
-      this.listener = Objects.requireNonNull(listener, "listener");
+      settings = settings.withListener(listener);
       return this;
     }
 
-    /** Test seam: how retries wait. */
     /**
-     * Shares {@code budget} with other stores: every part this store fetches holds one of its
-     * permits, so that at most {@code budget.parts()} parts are fetched at once across all the
-     * stores sharing it, a part a reader waits for goes before other stores' prefetching, and
-     * stores share it fairly (see {@link FetchBudget}). This store's own {@link #parallelism}
-     * still caps its share. Default: none, only {@code parallelism} limits the fetches.
+     * Shares {@code budget} with other stores: each part fetched holds one of its permits, so at
+     * most {@code budget.parts()} parts are fetched at once across the stores sharing it, parts
+     * readers wait for first (see {@link FetchBudget}); {@code parallelism} still caps this
+     * store's share. Default: no budget.
      *
      * @param budget the shared budget
      * @return this builder
@@ -623,13 +479,12 @@ public final class FetchStore implements Closeable {
     }
 
     /**
-     * Checks the whole object against {@code checksum} when its last part lands. A mismatch fails
-     * the store with a {@link ChecksumMismatchException} (as the exception, or the cause of the
-     * exception, of every waiting and later read, {@code awaitComplete} and {@code moveTo}), and
-     * {@code awaitComplete} returns and {@code moveTo} moves only once the checksum matched. A
-     * CRC32C is combined from the parts' CRC32Cs, computed as their bytes arrive; an MD5 or
-     * SHA-256 digest is computed in order as the contiguous prefix grows, reading back only the
-     * bytes that arrived ahead of it. Default: no check.
+     * Checks the whole object against {@code checksum} when its last part lands: a CRC32C
+     * combined from the parts' CRC32Cs (computed as their bytes arrive), an MD5 or SHA-256 digest
+     * computed in order as the present prefix grows (reading back only bytes that arrived ahead of
+     * it). A mismatch fails the store with a {@link ChecksumMismatchException} for every waiting
+     * and later operation; {@code awaitComplete} returns and {@code moveTo} moves only a matching
+     * object. Default: no check.
      *
      * @param checksum the object's expected checksum
      * @return this builder
@@ -639,21 +494,19 @@ public final class FetchStore implements Closeable {
       return this;
     }
 
-    /**
-     * Makes the store serve a cache entry: {@code file} (kept on close), the object as already
-     * described, the parts already present in the file and the entry's hooks.
-     */
-    Builder cacheEntry(Path file, RangeSource.ObjectInfo object, Map<Integer, Integer> present,
-        DownloadHooks hooks) {
-      this.entryFile = Objects.requireNonNull(file, "file");
-      this.described = Objects.requireNonNull(object, "object");
-      this.present = Map.copyOf(present);
-      this.hooks = Objects.requireNonNull(hooks, "hooks");
+    /** A cache entry's store: its kept file, its object as described, present parts, hooks. */
+    Builder cacheEntry(Path file, RangeSource.ObjectInfo object, Map<Integer, Integer> parts,
+        DownloadHooks entryHooks) {
+      entryFile = Objects.requireNonNull(file, "file");
+      described = Objects.requireNonNull(object, "object");
+      present = Map.copyOf(parts);
+      hooks = Objects.requireNonNull(entryHooks, "hooks");
       return this;
     }
 
+    /** Test seam: how retries wait. */
     Builder backoff(RetryPolicy.Backoff backoff) {
-      this.backoff = Objects.requireNonNull(backoff, "backoff");
+      settings = settings.withBackoff(backoff);
       return this;
     }
 
@@ -670,48 +523,29 @@ public final class FetchStore implements Closeable {
      */
     public FetchStore open() throws IOException {
       Tracer tracer = Tracer.forInstance(FetchStore.class);
-      try (Tracer.Span span = tracer.enter("open", "source", source)) {
+      try (Tracer.Span span = tracer.enter("open", "source", source).failUnlessOk()) {
+        RangeSource.ObjectInfo object = described != null ? described
+            : Download.describe(tracer, source, settings);
+        Download.partCount(object.size(), settings.partSize());
+        TempFile file = entryFile != null
+            ? TempFile.openKept(entryFile, object.size(), tracer.instance())
+            : TempFile.create(tempDirectory != null ? tempDirectory
+                : Paths.get(System.getProperty("java.io.tmpdir")), object.size(), tracer.instance());
+        FetchStore store = null;
         try {
-          return open0(tracer);
-        } catch (IOException | RuntimeException e) {
-          span.fail(e);
+          store = new FetchStore(tracer, file, new Download(tracer, source, object, file, settings,
+              new Download.Options(budget, verify, present, hooks)));
+          store.download.start();
+          return span.ok(store);
+        } catch (RuntimeException | Error e) {
+          if (store == null) {
+            file.close();
+          } else {
+            store.close(); // nothing is left behind: the store deletes the file
+          }
           throw e;
         }
       }
-    }
-
-    private FetchStore open0(Tracer tracer) throws IOException {
-      RangeSource.ObjectInfo object = described != null ? described
-          : retryPolicy.call(source::describe, backoff,
-          new BroadcastLatch(), (attempt, failure, delay) -> Download.LOG.debug(
-              "[FetchStore #{}] open RETRY describe attempt={} in={}: {}", tracer.instance(),
-              attempt, delay, failure.toString()));
-      if (object == null) {
-        throw new IllegalStateException(source + " described no object (null)");
-      }
-      Download.partCount(object.size(), partSize);
-      Path dir = tempDirectory != null
-          ? tempDirectory : Paths.get(System.getProperty("java.io.tmpdir"));
-      TempFile file = entryFile != null
-          ? TempFile.openKept(entryFile, object.size(), tracer.instance())
-          : TempFile.create(dir, object.size(), tracer.instance());
-      FetchStore store;
-      try {
-        Download download = new Download(tracer, source, object, file, partSize, parallelism,
-            retryPolicy, readTimeout, backoff, executor, listener,
-            new Download.Options(budget, verify, present, hooks));
-        store = new FetchStore(tracer, source, object.size(), file, download);
-      } catch (RuntimeException | Error e) {
-        file.close();
-        throw e;
-      }
-      try {
-        store.download.start();
-      } catch (RuntimeException | Error e) {
-        store.close();
-        throw e;
-      }
-      return store;
     }
   }
 }

@@ -103,13 +103,8 @@ public final class HttpRangeSource implements RangeSource {
 
   @Override
   public ObjectInfo describe() throws IOException {
-    try (Tracer.Span span = tracer.enter("describe", "uri", display)) {
-      try {
-        return describe0();
-      } catch (IOException | RuntimeException e) {
-        span.fail(e);
-        throw e;
-      }
+    try (Tracer.Span span = tracer.enter("describe", "uri", display).failUnlessOk()) {
+      return span.ok(describe0());
     }
   }
 

@@ -111,7 +111,7 @@ final class PartFetcher {
   boolean fetch(int p, int[] crcOut) {
     long start = (long) p * partSize;
     long end = Math.min(size, start + partSize);
-    try (Tracer.Span span = tracer.enter("fetchPart", "part", p, "start", start)) {
+    try (Tracer.Span span = tracer.enter("fetchPart", "part", p, "start", start).failUnlessOk()) {
       long[] reached = {start};
       byte[] buffer = new byte[(int) Math.min(COPY_BUFFER, end - start)];
       CRC32C crc = new CRC32C(); // covers [start, reached[0]) across attempts
@@ -119,6 +119,7 @@ final class PartFetcher {
         retryPolicy.call(() -> copy(start, end, buffer, reached, crc), backoff, stopped,
             (attempt, failure, delay) -> retrying(p, attempt, reached[0], failure, delay));
         crcOut[0] = (int) crc.getValue();
+        span.ok();
         return true;
       } catch (IOException e) {
         span.fail(e);

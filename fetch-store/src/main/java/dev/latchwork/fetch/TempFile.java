@@ -2,6 +2,8 @@ package dev.latchwork.fetch;
 
 import dev.latchwork.core.BroadcastLatch;
 import dev.latchwork.core.PositionalWriter;
+import dev.latchwork.core.ShutdownGate;
+import dev.latchwork.core.internal.FileOps;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -82,12 +84,7 @@ final class TempFile {
   static TempFile openKept(Path path, long size, int store) throws IOException {
     boolean created = false;
     if (!Files.exists(path)) {
-      if (path.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-        Files.createFile(path, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-      } else {
-        Files.createFile(path);
-      }
+      FileOps.createOwnerOnly(path);
       created = true;
     }
     try {

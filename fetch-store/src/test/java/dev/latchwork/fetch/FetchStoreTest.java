@@ -307,7 +307,7 @@ class FetchStoreTest {
     assertThatThrownBy(store::newChannel).isInstanceOf(ClosedStoreException.class);
     store.close(); // idempotent
     assertNothingLeft(store, dir);
-    assertThat(store.ownedExecutor().awaitTermination(60, TimeUnit.SECONDS))
+    assertThat(store.download.ownedExecutor().awaitTermination(60, TimeUnit.SECONDS))
         .as("stalled fetch threads were aborted").isTrue();
     assertThat(source.openStreams).as("every source stream closed").hasValue(0);
   }
@@ -330,7 +330,7 @@ class FetchStoreTest {
     Future<byte[]> read = readers.submit(() -> readFully(store, 100, 1000));
     inside.await();
     store.close(); // returns although a reader is inside the file
-    assertThat(Files.exists(store.tempFile())).as("kept for the reader inside").isTrue();
+    assertThat(Files.exists(store.file.path())).as("kept for the reader inside").isTrue();
     assertThat(store.terminated().isOpen()).isFalse();
     mayRead.countDown();
     assertThat(read.get(60, TimeUnit.SECONDS)).isEqualTo(slice(data, 100, 1000));
@@ -631,7 +631,7 @@ class FetchStoreTest {
     byte[] data = bytes(2 * PART, 26);
     FetchStore store = builder(new MemorySource(data)).open();
     store.awaitComplete();
-    Path temp = store.tempFile();
+    Path temp = store.file.path();
     Path nowhere = dir.resolve("no-such-directory").resolve("object.bin");
     assertThatThrownBy(() -> store.moveTo(nowhere)).isInstanceOf(IOException.class)
         .hasMessageContaining("moving").hasMessageContaining(nowhere.toString())
@@ -772,7 +772,7 @@ class FetchStoreTest {
       FetchStore store = builder(source).executor(mine).open();
       store.awaitComplete();
       store.close();
-      assertThat(store.ownedExecutor()).isNull();
+      assertThat(store.download.ownedExecutor()).isNull();
       assertThat(mine.isShutdown()).isFalse();
       assertThat(names).noneMatch(n -> n.startsWith("latchwork-fetch-"));
       assertNothingLeft(store, dir);
@@ -787,10 +787,10 @@ class FetchStoreTest {
     CompletableFuture<Void> gate = new CompletableFuture<>();
     source.fault = (start, end, n) -> Behavior.gated(gate);
     try (FetchStore store = builder(source).open()) {
-      assertThat(store.tempFile().getParent()).isEqualTo(dir);
-      assertThat(Files.size(store.tempFile())).as("sized to the object").isEqualTo(PART);
+      assertThat(store.file.path().getParent()).isEqualTo(dir);
+      assertThat(Files.size(store.file.path())).as("sized to the object").isEqualTo(PART);
       if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-        assertThat(Files.getPosixFilePermissions(store.tempFile()))
+        assertThat(Files.getPosixFilePermissions(store.file.path()))
             .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ,
                 PosixFilePermission.OWNER_WRITE);
       }

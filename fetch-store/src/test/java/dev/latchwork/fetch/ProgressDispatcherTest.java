@@ -125,14 +125,23 @@ class ProgressDispatcherTest {
   }
 
   @Test
-  void aRejectingExecutorDropsTheNotificationAndLaterSignalsTryAgain() {
+  void aRejectingExecutorMakesTheSignallingThreadDeliverSoTheLastProgressIsNeverDropped() {
     AtomicInteger attempts = new AtomicInteger();
-    ProgressDispatcher d = new ProgressDispatcher(this::snapshot, p -> { }, task -> {
+    List<Long> seen = new CopyOnWriteArrayList<>();
+    List<Thread> callers = new CopyOnWriteArrayList<>();
+    ProgressDispatcher d = new ProgressDispatcher(this::snapshot, p -> {
+      seen.add(p.bytesPresent());
+      callers.add(Thread.currentThread());
+    }, task -> {
       attempts.incrementAndGet();
       throw new RejectedExecutionException("shut down");
     });
+    value.set(40);
     d.signal();
+    value.set(100);
     d.signal();
-    assertThat(attempts).hasValue(2);
+    assertThat(attempts).as("each signal tries the executor first").hasValue(2);
+    assertThat(seen).containsExactly(40L, 100L);
+    assertThat(callers).containsOnly(Thread.currentThread());
   }
 }

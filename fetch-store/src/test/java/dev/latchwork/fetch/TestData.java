@@ -21,7 +21,7 @@ final class TestData {
   /** Waits for the store's temp file to be gone, then asserts {@code dir} is empty. */
   static void assertNothingLeft(FetchStore store, Path dir) throws Exception {
     store.terminated().toFuture().exceptionally(e -> null).get();
-    assertThat(Files.exists(store.tempFile())).as("temp file deleted").isFalse();
+    assertThat(Files.exists(store.file.path())).as("temp file deleted").isFalse();
     assertDirectoryEmpty(dir);
   }
 
