@@ -176,9 +176,7 @@ final class ChecksumVerifier {
       }
     } catch (IOException | RuntimeException e) {
       finished = true;
-      if (result.fail(e)) {
-        onFailure.accept(e);
-      }
+      fail(e);
       return;
     }
     if (fed == size) {
@@ -191,11 +189,17 @@ final class ChecksumVerifier {
     if (actual.equals(expected)) {
       result.open();
     } else {
-      ChecksumMismatchException e = new ChecksumMismatchException(what, expected, actual);
-      if (result.fail(e)) {
-        onFailure.accept(e);
-      }
+      fail(new ChecksumMismatchException(what, expected, actual));
     }
+  }
+
+  /**
+   * Fails the result; runs once (one thread finishes, see the notes). The store is failed first,
+   * so that whoever sees the result failed also finds the store failed.
+   */
+  private void fail(Throwable e) {
+    onFailure.accept(e);
+    result.fail(e);
   }
 
   private ObjectChecksum actualOf(byte[] value) {
