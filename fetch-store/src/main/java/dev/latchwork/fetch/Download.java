@@ -418,25 +418,42 @@ final class Download {
   // Fetching
 
   private void workerLoop() {
-    try {
-      while (!stopped.isOpen()) {
-        if (lane != null && !acquireOrFail()) {
-          return;
-        }
-        try {
-          int p = scheduler.claim();
-          if (p < 0) {
-            return;
-          }
-          fetchPart(p, wantAll || waitedParts.containsKey(p));
-        } finally {
-          if (lane != null) {
-            lane.release();
-          }
-        }
+    guarded(() -> {
+      while (!stopped.isOpen() && withPermit(this::claimAndFetch)) {
+        // one part per permit, so that the budget can hand the next permit to another object
       }
+    });
+  }
+
+  /** Claims the next part and fetches it; false when every part has been claimed. */
+  private boolean claimAndFetch() {
+    int p = scheduler.claim();
+    if (p < 0) {
+      return false;
+    }
+    fetchPart(p, wantAll || waitedParts.containsKey(p));
+    return true;
+  }
+
+  /** Runs {@code work} holding a budget permit (if the budget is shared); false if stopping. */
+  private boolean withPermit(java.util.function.BooleanSupplier work) {
+    if (lane != null && !acquireOrFail()) {
+      return false;
+    }
+    try {
+      return work.getAsBoolean();
+    } finally {
+      if (lane != null) {
+        lane.release();
+      }
+    }
+  }
+
+  /** Runs a fetch task: a broken source or a bug fails the store instead of hanging readers. */
+  private void guarded(Runnable task) {
+    try {
+      task.run();
     } catch (RuntimeException e) {
-      // A broken source or a bug: the store fails (and logs it) instead of hanging its readers.
       fail(e);
     } catch (Error e) {
       fail(e);
@@ -444,11 +461,6 @@ final class Download {
     }
   }
 
-  /**
-   * Publishes a written part. The counters are updated before the bytes become present, so that
-   * a snapshot (or awaitComplete) that sees all bytes present also sees the final counts; the
-   * notifier completes on the add that reaches the size, whichever part that is.
-   */
   /** Reserves (for a cache entry), fetches and publishes part {@code p}. */
   private void fetchPart(int p, boolean urgent) {
     if (hooks != null) {
@@ -487,23 +499,14 @@ final class Download {
 
   /** Fetches a deferred part a reader now waits for, holding a budget permit like a worker. */
   private void fetchDeferred(int p) {
-    try {
-      if (stopped.isOpen() || (lane != null && !acquireOrFail())) {
-        return;
+    guarded(() -> {
+      if (!stopped.isOpen()) {
+        withPermit(() -> {
+          fetchPart(p, true);
+          return true;
+        });
       }
-      try {
-        fetchPart(p, true);
-      } finally {
-        if (lane != null) {
-          lane.release();
-        }
-      }
-    } catch (RuntimeException e) {
-      fail(e);
-    } catch (Error e) {
-      fail(e);
-      throw e;
-    }
+    });
   }
 
   /** Starts the fetch of part {@code p} if it was deferred; after a reader began to wait. */

@@ -88,21 +88,28 @@ final class TempFile {
       created = true;
     }
     try {
-      PositionalWriter writer =
-          PositionalWriter.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-      try {
-        if (size > 0 && Files.size(path) < size) {
-          writer.write(ByteBuffer.allocate(1), size - 1);
-        }
-        return new TempFile(store, path, writer, true);
-      } catch (IOException | RuntimeException | Error e) {
-        writer.close();
-        throw e;
-      }
+      return openSized(path, size, store, true);
     } catch (IOException | RuntimeException | Error e) {
       if (created) {
         Files.deleteIfExists(path);
       }
+      throw e;
+    }
+  }
+
+  /** Opens the writer over {@code path} and sizes the file (sparsely) to at least {@code size}. */
+  private static TempFile openSized(Path path, long size, int store, boolean keep)
+      throws IOException {
+    PositionalWriter writer =
+        PositionalWriter.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    try {
+      if (size > 0 && Files.size(path) < size) {
+        // One byte at the end, overwritten by the last part.
+        writer.write(ByteBuffer.allocate(1), size - 1);
+      }
+      return new TempFile(store, path, writer, keep);
+    } catch (IOException | RuntimeException | Error e) {
+      writer.close();
       throw e;
     }
   }
@@ -140,18 +147,7 @@ final class TempFile {
   static TempFile create(Path dir, long size, int store) throws IOException {
     Path path = FileOps.createTempOwnerOnly(dir, PREFIX, SUFFIX);
     try {
-      PositionalWriter writer =
-          PositionalWriter.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-      try {
-        if (size > 0) {
-          // One byte at the end, overwritten by the last part.
-          writer.write(ByteBuffer.allocate(1), size - 1);
-        }
-        return new TempFile(store, path, writer, false);
-      } catch (IOException | RuntimeException | Error e) {
-        writer.close();
-        throw e;
-      }
+      return openSized(path, size, store, false);
     } catch (IOException | RuntimeException | Error e) {
       Files.deleteIfExists(path);
       throw e;
