@@ -6,8 +6,12 @@ import dev.latchwork.core.ProgressView;
 import dev.latchwork.core.SignalFailedException;
 import dev.latchwork.core.Tracer;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.Set;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -65,9 +69,15 @@ final class Download {
    * Progress: bytesPresent counts written bytes as they land (written()), except each part's last
    * write, which completePart adds after updating the part counters, so a snapshot that sees all
    * bytes present also sees the final counts; it completes at the size and fails with the stop
-   * cause. Adding to a failed notifier is an error, so completions enter the publishing gate
-   * around their add and stop() closes it: the gate's ending action, which fails the notifier,
-   * runs only once no add is in flight, and no add starts after the close.
+   * cause. A publication racing a stop may find it failed: tryAdd says so instead of throwing, and
+   * the publication adds nothing more (nobody can wait for it any more).
+   *
+   * Cache entries (hooks set): a part's space is reserved before its fetch. A prefetch that finds
+   * no free space is deferred: the part stays claimed, unfetched, in `deferred`. A reader that needs
+   * it puts its watermark into watermarks and then takes the part out of `deferred` (undefer, which
+   * starts a fetch of its own); a worker that defers a part adds it to `deferred` and then looks at
+   * watermarks (and wantAll). Each side writes its own set before reading the other's, so at
+   * least one sees the other, and the remove decides which one fetches it: exactly once.
    *
    * Cancellation: stop() opens stopped first and then has the fetcher close every registered
    * source transfer (PartFetcher explains why no fetch is missed). An owned executor is also shut
@@ -105,9 +115,32 @@ final class Download {
   private final AtomicReference<Throwable> stopCause = new AtomicReference<>();
   /** Opens when fetching must stop (closed or failed); cuts backoffs short. */
   private final BroadcastLatch stopped = new BroadcastLatch();
+  /** This object's share of a fetch budget shared with other stores, or null. */
+  private final FetchBudget.Lane lane;
+  /** Checks the object's checksum as parts land, or null. */
+  private final ChecksumVerifier verifier;
+  /** A cache entry's reservations and journal, or null. */
+  private final DownloadHooks hooks;
+  /** Parts present when the download began (a cache entry's), with their CRC32C. */
+  private final Map<Integer, Integer> presentAtStart;
+  /** Prefetched parts of a cache entry that found no free space (see the notes). */
+  private final Set<Integer> deferred = ConcurrentHashMap.newKeySet();
+  /** Set by awaitComplete: every part is wanted, none is deferred any more. */
+  private volatile boolean wantAll;
+
+  /**
+   * What a store sharing a fetch budget, verifying a checksum or serving a cache entry adds.
+   *
+   * @param budget the shared budget, or null
+   * @param verify the expected checksum, or null
+   * @param present parts present in the file already, with their CRC32C
+   * @param hooks the cache entry's hooks, or null
+   */
+  record Options(FetchBudget budget, ObjectChecksum verify, Map<Integer, Integer> present,
+      DownloadHooks hooks) {}
 
   Download(Tracer tracer, RangeSource source, RangeSource.ObjectInfo object, TempFile file,
-      FetchSettings settings) {
+      FetchSettings settings, Options options) {
     this.tracer = tracer;
     this.source = source;
     this.file = file;
@@ -128,6 +161,17 @@ final class Download {
     }
     this.dispatcher = settings.listener() == null
         ? null : new ProgressDispatcher(this::progress, settings.listener(), executor);
+    this.lane = options.budget() == null
+        ? null : options.budget().newLane(source.toString(), scheduler::hasDemand);
+    this.hooks = options.hooks();
+    this.presentAtStart = options.present();
+    this.verifier = options.verify() == null ? null
+        : new ChecksumVerifier(source.toString(), options.verify(), size, partSize,
+            () -> presentUntil(0), (dst, at) -> file.read(dst, at, dst.remaining(), null),
+            this::fail);
+    if (verifier != null) {
+      fetcher.observe(verifier::offer);
+    }
   }
 
   /**
@@ -174,7 +218,21 @@ final class Download {
       bytesPresent.complete();
       return;
     }
-    int workers = Math.min(parallelism, partCount);
+    for (int p : presentAtStart.keySet()) {
+      if (scheduler.markClaimed(p)) {
+        long start = (long) p * partSize;
+        long end = Math.min(size, start + partSize);
+        partsDone.incrementAndGet();
+        presentRanges.updateAndGet(s -> s.add(start, end));
+        if (bytesPresent.tryAdd(end - start) == size) {
+          bytesPresent.tryComplete();
+        }
+      }
+    }
+    if (verifier != null) {
+      presentAtStart.forEach(verifier::partDone);
+    }
+    int workers = Math.min(parallelism, partCount - presentAtStart.size());
     for (int i = 0; i < workers; i++) {
       executor.execute(this::workerLoop);
     }
@@ -240,6 +298,7 @@ final class Download {
     if (cause != null) {
       watermark.tryFail(cause); // the stopper may have scanned the map before it was in it
     }
+    undefer(p); // after the watermark is in the map: see the notes on deferred parts
     return watermark;
   }
 
@@ -289,13 +348,15 @@ final class Download {
    */
   boolean awaitComplete(Duration timeout) throws IOException, InterruptedException {
     checkUsable("awaitComplete");
+    wantAll();
     try {
       if (timeout == null) {
         bytesPresent.awaitAtLeast(size);
-      } else {
-        bytesPresent.awaitAtLeast(size, timeout);
+        return awaitVerified(-1);
       }
-      return true;
+      long deadline = System.nanoTime() + TimeUnit.NANOSECONDS.convert(timeout);
+      bytesPresent.awaitAtLeast(size, timeout);
+      return awaitVerified(Math.max(0, deadline - System.nanoTime()));
     } catch (TimeoutException e) {
       return false;
     } catch (SignalFailedException e) {
@@ -311,7 +372,35 @@ final class Download {
     return failed(operation, cause);
   }
 
+  /** Waits for the checksum's verdict (true at once without one); false on timeout. */
+  private boolean awaitVerified(long timeoutNanos) throws InterruptedException {
+    if (verifier == null) {
+      return true;
+    }
+    if (timeoutNanos < 0) {
+      verifier.result().await();
+      return true;
+    }
+    return verifier.result().await(timeoutNanos, TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * Throws unless there is no checksum to check or it matched.
+   *
+   * @throws IllegalStateException if the checksum is not verified yet
+   */
+  void checkVerified(String operation) {
+    if (verifier != null
+        && !(verifier.result().isOpen() && verifier.result().failure() == null)) {
+      throw new IllegalStateException(operation + ": the object's checksum is not verified yet"
+          + " (see awaitComplete)");
+    }
+  }
+
   private IOException failed(String operation, Throwable cause) {
+    if (cause instanceof ChecksumMismatchException mismatch) {
+      return new ChecksumMismatchException(operation, mismatch);
+    }
     return new IOException(operation + ": download of " + source + " failed: " + cause, cause);
   }
 
@@ -345,29 +434,42 @@ final class Download {
   // Fetching
 
   private void workerLoop() {
-    try {
-      while (!stopped.isOpen()) {
-        int p = scheduler.claim();
-        if (p < 0) {
-          return;
-        }
-        partsInFlight.incrementAndGet();
-        signalProgress();
-        boolean fetched = false;
-        try {
-          fetched = fetcher.fetch(p);
-        } finally {
-          if (!fetched) {
-            partsInFlight.decrementAndGet();
-            signalProgress();
-          }
-        }
-        if (fetched) {
-          completePart(p);
-        }
+    guarded(() -> {
+      while (!stopped.isOpen() && withPermit(this::claimAndFetch)) {
+        // one part per permit, so that the budget can hand the next permit to another object
       }
+    });
+  }
+
+  /** Claims the next part and fetches it; false when every part has been claimed. */
+  private boolean claimAndFetch() {
+    int p = scheduler.claim();
+    if (p < 0) {
+      return false;
+    }
+    fetchPart(p, wantAll || watermarks.containsKey(p));
+    return true;
+  }
+
+  /** Runs {@code work} holding a budget permit (if the budget is shared); false if stopping. */
+  private boolean withPermit(java.util.function.BooleanSupplier work) {
+    if (lane != null && !acquireOrFail()) {
+      return false;
+    }
+    try {
+      return work.getAsBoolean();
+    } finally {
+      if (lane != null) {
+        lane.release();
+      }
+    }
+  }
+
+  /** Runs a fetch task: a broken source or a bug fails the store instead of hanging readers. */
+  private void guarded(Runnable task) {
+    try {
+      task.run();
     } catch (RuntimeException e) {
-      // A broken source or a bug: the store fails (and logs it) instead of hanging its readers.
       fail(e);
     } catch (Error e) {
       fail(e);
@@ -375,16 +477,111 @@ final class Download {
     }
   }
 
-  /**
-   * Publishes a written part. The counters are updated before the bytes become present, so that
-   * a snapshot (or awaitComplete) that sees all bytes present also sees the final counts; the
-   * notifier completes on the add that reaches the size, whichever part that is.
-   */
-  private void completePart(int p) {
+  /** Reserves (for a cache entry), fetches and publishes part {@code p}. */
+  private void fetchPart(int p, boolean urgent) {
+    if (hooks != null) {
+      DownloadHooks.Reservation r = reserveOrFail(p, urgent);
+      if (r == DownloadHooks.Reservation.STOPPED) {
+        return;
+      }
+      if (r == DownloadHooks.Reservation.DEFERRED) {
+        deferred.add(p);
+        // A reader that began waiting before the add did not see it deferred (see the notes).
+        if ((wantAll || watermarks.containsKey(p)) && deferred.remove(p)) {
+          fetchPart(p, true); // urgent: never deferred again
+        }
+        return;
+      }
+    }
+    partsInFlight.incrementAndGet();
+    signalProgress();
+    boolean fetched = false;
+    int[] crc = new int[1];
+    try {
+      fetched = fetcher.fetch(p, crc);
+    } finally {
+      if (!fetched) {
+        partsInFlight.decrementAndGet();
+        signalProgress();
+        if (hooks != null) {
+          hooks.partAbandoned(p);
+        }
+      }
+    }
+    if (fetched) {
+      completePart(p, crc[0]);
+    }
+  }
+
+  /** Fetches a deferred part a reader now waits for, holding a budget permit like a worker. */
+  private void fetchDeferred(int p) {
+    guarded(() -> {
+      if (!stopped.isOpen()) {
+        withPermit(() -> {
+          fetchPart(p, true);
+          return true;
+        });
+      }
+    });
+  }
+
+  /** Starts the fetch of part {@code p} if it was deferred; after a reader began to wait. */
+  private void undefer(int p) {
+    if (deferred.remove(p)) {
+      try {
+        executor.execute(() -> fetchDeferred(p));
+      } catch (RejectedExecutionException e) {
+        if (!stopped.isOpen()) {
+          fail(new IOException("the executor refused the fetch of a part a reader waits for", e));
+        }
+      }
+    }
+  }
+
+  /** Every part is wanted from now on (awaitComplete): no part stays deferred. */
+  private void wantAll() {
+    if (hooks == null || wantAll) {
+      return;
+    }
+    wantAll = true;
+    for (int p : deferred) {
+      undefer(p);
+    }
+  }
+
+  /** Takes a budget permit; false (having failed the download if interrupted) if stopping. */
+  private boolean acquireOrFail() {
+    try {
+      return lane.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      fail(new InterruptedIOException("fetch thread interrupted waiting for the fetch budget"));
+      return false;
+    }
+  }
+
+  private DownloadHooks.Reservation reserveOrFail(int p, boolean urgent) {
+    try {
+      return hooks.reserve(p, urgent, stopped);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      fail(new InterruptedIOException("fetch thread interrupted waiting for cache space"));
+      return DownloadHooks.Reservation.STOPPED;
+    }
+  }
+
+  private void completePart(int p, int crc) {
     long start = (long) p * partSize;
     long end = Math.min(size, start + partSize);
     partsInFlight.decrementAndGet();
     partsDone.incrementAndGet();
+    // A cache entry's part is journaled while the file is held open, so that a close (which
+    // waits for the file to drain) never overtakes the journaling of a part a reader has seen;
+    // and it is in the entry's state before any reader can see it.
+    boolean held = hooks != null && file.hold();
+    if (hooks != null) {
+      hooks.partPresent(p, crc);
+    }
     presentRanges.updateAndGet(s -> s.add(start, end));
     ProgressNotifier watermark = watermarks.remove(p);
     if (watermark != null) {
@@ -392,8 +589,22 @@ final class Download {
     }
     // The part's last write left its bytes for this add (see written), so bytesPresent reaches
     // the size only after the counters above are final.
-    Long held = heldBack.remove(p);
-    publish(held == null ? 0 : held);
+    Long lastWrite = heldBack.remove(p);
+    publish(lastWrite == null ? 0 : lastWrite);
+    if (verifier != null) {
+      verifier.partDone(p, crc);
+    }
+    if (held) {
+      try {
+        file.forceHeld();
+        hooks.partDurable(p, crc);
+      } catch (IOException e) {
+        LOG.debug("[FetchStore #{}] forcing {} failed; part {} is not journaled",
+            tracer.instance(), file, p, e);
+      } finally {
+        file.release();
+      }
+    }
     signalProgress();
   }
 
@@ -445,6 +656,12 @@ final class Download {
     }
     bytesPresent.tryFail(first);
     fetcher.abortInFlight();
+    if (lane != null) {
+      lane.close();
+    }
+    if (hooks != null) {
+      hooks.stopped(failure.get());
+    }
   }
 
   /** Counts a retry of a part (PartFetcher's callback). */

@@ -14,6 +14,7 @@ import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -345,6 +346,7 @@ public final class FetchStore implements Closeable {
     try (Tracer.Span span = tracer.enter("moveTo", "target", target).failUnlessOk()) {
       download.checkUsable("moveTo");
       download.checkComplete("moveTo");
+      download.checkVerified("moveTo");
       if (!file.closeForMove(target)) {
         throw new ClosedStoreException("moveTo: store closed");
       }
@@ -389,6 +391,12 @@ public final class FetchStore implements Closeable {
     private final RangeSource source;
     private Path tempDirectory;
     private FetchSettings settings = FetchSettings.DEFAULTS;
+    private FetchBudget budget;
+    private ObjectChecksum verify;
+    private Path entryFile; // with the three below: a cache entry's store
+    private RangeSource.ObjectInfo described;
+    private Map<Integer, Integer> present = Map.of();
+    private DownloadHooks hooks;
 
     private Builder(RangeSource source) {
       this.source = source;
@@ -477,6 +485,46 @@ public final class FetchStore implements Closeable {
       return this;
     }
 
+    /**
+     * Shares {@code budget} with other stores: each part fetched holds one of its permits, so at
+     * most {@code budget.parts()} parts are fetched at once across the stores sharing it, parts
+     * readers wait for first (see {@link FetchBudget}); {@code parallelism} still caps this
+     * store's share. Default: no budget.
+     *
+     * @param budget the shared budget
+     * @return this builder
+     */
+    public Builder budget(FetchBudget budget) {
+      this.budget = Objects.requireNonNull(budget, "budget");
+      return this;
+    }
+
+    /**
+     * Checks the whole object against {@code checksum} when its last part lands: a CRC32C
+     * combined from the parts' CRC32Cs (computed as their bytes arrive), an MD5 or SHA-256 digest
+     * computed in order as the present prefix grows (reading back only bytes that arrived ahead of
+     * it). A mismatch fails the store with a {@link ChecksumMismatchException} for every waiting
+     * and later operation; {@code awaitComplete} returns and {@code moveTo} moves only a matching
+     * object. Default: no check.
+     *
+     * @param checksum the object's expected checksum
+     * @return this builder
+     */
+    public Builder verify(ObjectChecksum checksum) {
+      this.verify = Objects.requireNonNull(checksum, "checksum");
+      return this;
+    }
+
+    /** A cache entry's store: its kept file, its object as described, present parts, hooks. */
+    Builder cacheEntry(Path file, RangeSource.ObjectInfo object, Map<Integer, Integer> parts,
+        DownloadHooks entryHooks) {
+      entryFile = Objects.requireNonNull(file, "file");
+      described = Objects.requireNonNull(object, "object");
+      present = Map.copyOf(parts);
+      hooks = Objects.requireNonNull(entryHooks, "hooks");
+      return this;
+    }
+
     /** Test seam: how retries wait. */
     Builder backoff(RetryPolicy.Backoff backoff) {
       settings = settings.withBackoff(backoff);
@@ -497,13 +545,17 @@ public final class FetchStore implements Closeable {
     public FetchStore open() throws IOException {
       Tracer tracer = Tracer.forInstance(FetchStore.class);
       try (Tracer.Span span = tracer.enter("open", "source", source).failUnlessOk()) {
-        RangeSource.ObjectInfo object = Download.describe(tracer, source, settings);
-        TempFile file = TempFile.create(tempDirectory != null ? tempDirectory
-            : Paths.get(System.getProperty("java.io.tmpdir")), object.size(), tracer.instance());
+        RangeSource.ObjectInfo object = described != null ? described
+            : Download.describe(tracer, source, settings);
+        Download.partCount(object.size(), settings.partSize());
+        TempFile file = entryFile != null
+            ? TempFile.openKept(entryFile, object.size(), tracer.instance())
+            : TempFile.create(tempDirectory != null ? tempDirectory
+                : Paths.get(System.getProperty("java.io.tmpdir")), object.size(), tracer.instance());
         FetchStore store = null;
         try {
-          Download download = new Download(tracer, source, object, file, settings);
-          store = new FetchStore(tracer, file, download);
+          store = new FetchStore(tracer, file, new Download(tracer, source, object, file, settings,
+              new Download.Options(budget, verify, present, hooks)));
           store.download.start();
           return span.ok(store);
         } catch (RuntimeException | Error e) {

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.zip.CRC32C;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * fails the store through the {@code onFailure} callback. Thread-safe: any number of workers may
  * fetch different parts at once.
  *
- * <p>Every write of a part's bytes happens-before {@link #fetch(int)} returns true for it. Once
+ * <p>Every write of a part's bytes happens-before {@link #fetch(int, int[])} returns true for it. Once
  * {@code stopped} has opened and {@link #abortInFlight()} has run, no fetch writes again (a fetch
  * blocked in a source read is woken by its stream being closed) and no new retry starts.
  *
@@ -75,6 +76,20 @@ final class PartFetcher {
   private final Runnable onRetry;
   private final Set<RangeTransfer> inFlight = ConcurrentHashMap.newKeySet();
   private final ConcurrentLinkedQueue<ByteBuffer> buffers = new ConcurrentLinkedQueue<>();
+  /** Sees every run of bytes right after it was written (a checksum verifier), or null. */
+  private volatile WriteObserver observer;
+
+  /** Sees bytes right after they were written to the temp file at {@code position}. */
+  @FunctionalInterface
+  interface WriteObserver {
+    /**
+     * Sees one write.
+     *
+     * @param position the object offset of the first byte
+     * @param bytes the bytes written (position to limit); the observer must not keep it
+     */
+    void written(long position, ByteBuffer bytes);
+  }
 
   /** Told about every write, after the bytes are in the temp file. */
   @FunctionalInterface
@@ -115,8 +130,16 @@ final class PartFetcher {
     this.onRetry = onRetry;
   }
 
-  /** Fetches part {@code p} into the temp file; returns false if it failed or was aborted. */
-  boolean fetch(int p) {
+  /** Sets the observer of written bytes; before the first fetch. */
+  void observe(WriteObserver observer) {
+    this.observer = observer;
+  }
+
+  /**
+   * Fetches part {@code p} into the temp file; returns false if it failed or was aborted. On
+   * success {@code crcOut[0]} is the CRC32C of the part, computed as its bytes arrived.
+   */
+  boolean fetch(int p, int[] crcOut) {
     long start = (long) p * partSize;
     long end = Math.min(size, start + partSize);
     long[] reached = {start};
@@ -124,12 +147,14 @@ final class PartFetcher {
     boolean succeeded = false;
     PartFetchEvent event = FetchStoreEvent.start(PartFetchEvent::new);
     try (Tracer.Span span = tracer.enter("fetchPart", "part", p, "start", start).failUnlessOk()) {
+      CRC32C crc = new CRC32C(); // covers [start, reached[0]) across attempts
       try {
-        retryPolicy.call(() -> copy(p, start, end, reached), backoff, stopped,
+        retryPolicy.call(() -> copy(p, start, end, reached, crc), backoff, stopped,
             (attempt, failure, delay) -> {
               attempts[0] = attempt + 1;
               retrying(p, attempt, reached[0], failure, delay);
             });
+        crcOut[0] = (int) crc.getValue();
         span.ok();
         succeeded = true;
         return true;
@@ -172,7 +197,8 @@ final class PartFetcher {
    * advancing {@code reached[0]} after every write. A temp-file write failure is a
    * TempFileException, a closed store's a ClosedStoreException, anything else the source's.
    */
-  private Void copy(int p, long partStart, long end, long[] reached) throws IOException {
+  private Void copy(int p, long partStart, long end, long[] reached, CRC32C crc)
+      throws IOException {
     long from = reached[0];
     RangeTransfer transfer = source.transfer(object, from, end);
     inFlight.add(transfer);
@@ -184,7 +210,7 @@ final class PartFetcher {
       if (isStopped()) {
         throw new ClosedStoreException("fetch aborted: store closed");
       }
-      Sink sink = new Sink(p, partStart, end, reached, buffer, watchdog);
+      Sink sink = new Sink(p, partStart, end, reached, buffer, watchdog, crc);
       try {
         transfer.deliverTo(sink);
       } catch (IOException e) {
@@ -234,9 +260,11 @@ final class PartFetcher {
     private final long[] reached;
     private final ByteBuffer buffer;
     private final StreamWatchdog watchdog;
+    private final CRC32C crc;
 
     Sink(int part, long partStart, long end, long[] reached, ByteBuffer buffer,
-        StreamWatchdog watchdog) {
+        StreamWatchdog watchdog, CRC32C crc) {
+      this.crc = crc;
       this.part = part;
       this.partStart = partStart;
       this.end = end;
@@ -252,8 +280,38 @@ final class PartFetcher {
       if (n == 0) {
         return;
       }
+      ByteBuffer written = src.duplicate();
       file.write(src, position);
+      written.limit(written.position() + n);
+      seen(position, written);
       landed(position, n);
+    }
+
+    /** Feeds the part's CRC32C and the observer with bytes just written, without a re-read. */
+    private void seen(long position, ByteBuffer bytes) {
+      crc.update(bytes.duplicate());
+      WriteObserver o = observer;
+      if (o != null) {
+        o.written(position, bytes);
+      }
+    }
+
+    /**
+     * Reads back bytes the kernel copied file to file (they never passed through this process)
+     * and feeds them to {@link #seen}: local copies pay one page-cache read for their checksums.
+     */
+    private void seenAfterCopy(long position, long n) throws IOException {
+      for (long done = 0; done < n; ) {
+        ByteBuffer b = buffer.clear();
+        int len = (int) Math.min(b.capacity(), n - done);
+        int got = file.read(b, position + done, len, null);
+        if (got <= 0) {
+          throw new IOException("temp file " + file + " is shorter than the bytes copied into it");
+        }
+        b.flip();
+        seen(position + done, b);
+        done += got;
+      }
     }
 
     private void check(long position, long n) throws RangeSourceException {
@@ -282,6 +340,7 @@ final class PartFetcher {
         if (n <= 0) {
           break; // the source file ended
         }
+        seenAfterCopy(position + copied, n);
         landed(position + copied, n);
         copied += n;
       }

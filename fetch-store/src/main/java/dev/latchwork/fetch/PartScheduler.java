@@ -68,6 +68,23 @@ final class PartScheduler {
     return -1;
   }
 
+  /**
+   * Marks part {@code part} as handed out without handing it to anyone (it is present already, as
+   * in a cache entry reopened over its file). Returns false if it was claimed before.
+   */
+  boolean markClaimed(int part) {
+    checkPart(part);
+    return claimed.set(part);
+  }
+
+  /**
+   * Returns true if a reader's demand may be waiting to be claimed; a hint, as the class says
+   * (an entry whose part was meanwhile claimed in order counts until a claim skips it).
+   */
+  boolean hasDemand() {
+    return !urgent.isEmpty();
+  }
+
   /** Returns true if part {@code part} has been handed out. */
   boolean isClaimed(int part) {
     checkPart(part);

@@ -59,15 +59,81 @@ final class TempFile {
   private final Path path;
   private final PositionalWriter writer;
   private final ShutdownGate gate = new ShutdownGate(this::ended);
+  /** A cache entry's file: closing keeps it instead of deleting it. */
+  private final boolean keep;
   /** null while open, then DELETE or the Path to move the file to; set once. */
   private final AtomicReference<Object> disposition = new AtomicReference<>();
   /** Opens when the file is gone (deleted or moved); failed if that failed. */
   private final BroadcastLatch terminated = new BroadcastLatch();
 
-  private TempFile(int store, Path path, PositionalWriter writer) {
+  private TempFile(int store, Path path, PositionalWriter writer, boolean keep) {
     this.store = store;
     this.path = path;
     this.writer = writer;
+    this.keep = keep;
+  }
+
+  /**
+   * Opens (creating it owner-only if missing) a cache entry's file at {@code path}, sized sparsely
+   * to {@code size} bytes; closing it keeps the file. A file created here is deleted if this
+   * throws; an existing one is left as it was.
+   *
+   * @param store the store's instance number, for logs
+   * @throws IOException if the file cannot be created, sized or opened
+   */
+  static TempFile openKept(Path path, long size, int store) throws IOException {
+    boolean created = false;
+    if (!Files.exists(path)) {
+      FileOps.createOwnerOnly(path);
+      created = true;
+    }
+    try {
+      return openSized(path, size, store, true);
+    } catch (IOException | RuntimeException | Error e) {
+      if (created) {
+        Files.deleteIfExists(path);
+      }
+      throw e;
+    }
+  }
+
+  /** Opens the writer over {@code path} and sizes the file (sparsely) to at least {@code size}. */
+  private static TempFile openSized(Path path, long size, int store, boolean keep)
+      throws IOException {
+    PositionalWriter writer =
+        PositionalWriter.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    try {
+      if (size > 0 && Files.size(path) < size) {
+        // One byte at the end, overwritten by the last part.
+        writer.write(ByteBuffer.allocate(1), size - 1);
+      }
+      return new TempFile(store, path, writer, keep);
+    } catch (IOException | RuntimeException | Error e) {
+      writer.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Holds the file open (as a read or write in flight does) until {@link #release()}; false if it
+   * is closed already.
+   */
+  boolean hold() {
+    return gate.enter();
+  }
+
+  /** Ends a {@link #hold()}. */
+  void release() {
+    gate.exit();
+  }
+
+  /**
+   * Forces the bytes written so far to storage (not the metadata); only while {@link #hold held}.
+   *
+   * @throws IOException if the force failed
+   */
+  void forceHeld() throws IOException {
+    writer.force(false);
   }
 
   /**
@@ -81,18 +147,7 @@ final class TempFile {
   static TempFile create(Path dir, long size, int store) throws IOException {
     Path path = FileOps.createTempOwnerOnly(dir, PREFIX, SUFFIX);
     try {
-      PositionalWriter writer =
-          PositionalWriter.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-      try {
-        if (size > 0) {
-          // One byte at the end, overwritten by the last part.
-          writer.write(ByteBuffer.allocate(1), size - 1);
-        }
-        return new TempFile(store, path, writer);
-      } catch (IOException | RuntimeException | Error e) {
-        writer.close();
-        throw e;
-      }
+      return openSized(path, size, store, false);
     } catch (IOException | RuntimeException | Error e) {
       Files.deleteIfExists(path);
       throw e;
@@ -272,6 +327,10 @@ final class TempFile {
       writer.close();
     } catch (IOException e) {
       LOG.warn("[FetchStore #{}] closing temp file {} failed", store, path, e);
+    }
+    if (keep) {
+      terminated.open();
+      return;
     }
     try {
       Files.deleteIfExists(path);

@@ -3,6 +3,7 @@ package dev.latchwork.writer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.latchwork.core.testing.ChildJvm;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -52,8 +53,8 @@ class CheckpointLockTest {
   }
 
   private static String probe(Path target) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+    String java = ChildJvm.java();
+    Process child = new ProcessBuilder(java, "-cp", ChildJvm.classPath(LockProbeChild.class),
             LockProbeChild.class.getName(), TempFiles.checkpointPath(target).toString())
         .redirectErrorStream(true)
         .start();

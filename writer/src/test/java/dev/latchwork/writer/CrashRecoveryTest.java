@@ -2,9 +2,9 @@ package dev.latchwork.writer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.latchwork.core.testing.ChildJvm;
 import dev.latchwork.core.testing.TestSeed;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,8 +14,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,24 +29,11 @@ class CrashRecoveryTest {
 
   @TempDir Path dir;
 
-  /**
-   * Everything this JVM runs, as one class path for the child: when the tests run on the module
-   * path, the library is on {@code jdk.module.path} and the test classes are patched into its
-   * module, so {@code java.class.path} alone holds neither.
-   */
-  private static String childClassPath() throws Exception {
-    String testClasses =
-        Path.of(CrashChild.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-    return Stream.of(testClasses, System.getProperty("jdk.module.path"), System.getProperty("java.class.path"))
-        .filter(part -> part != null && !part.isEmpty())
-        .collect(Collectors.joining(File.pathSeparator));
-  }
-
   @Test
   void aWriterKilledAtRandomPointsResumesToTheExactFile() throws Exception {
     SplittableRandom random = TestSeed.random("CrashRecoveryTest.kills");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String classpath = childClassPath();
+    String classpath = ChildJvm.classPath(CrashChild.class);
     int checkedDurable = 0;
     for (int kill = 0; kill < KILLS; kill++) {
       boolean framed = kill % 2 == 0;

@@ -1,5 +1,6 @@
 package dev.latchwork.core.internal;
 
+import dev.latchwork.core.testing.ChildJvm;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
@@ -27,8 +28,8 @@ public final class LockProbe {
 
   /** Parent side: "held" or "free", as another process sees {@code file}. */
   static String probe(Path file) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), LockProbe.class.getName(),
+    String java = ChildJvm.java();
+    Process child = new ProcessBuilder(java, "-cp", ChildJvm.classPath(LockProbe.class), LockProbe.class.getName(),
             file.toString())
         .redirectErrorStream(true)
         .start();

@@ -1,0 +1,528 @@
+package dev.latchwork.fetch;
+
+import dev.latchwork.core.BroadcastLatch;
+import dev.latchwork.core.SignalFailedException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The entries of a {@link FetchCache} and the disk budget they share: which key maps to which
+ * entry, how many handles hold each, least-recently-used order, and the bytes counted against
+ * {@code maxBytes}. Space for a part is reserved before the part is fetched, so the bytes counted
+ * never exceed the budget; when a reservation does not fit, unused entries are evicted in LRU
+ * order, and when nothing can be evicted the fetch waits for space (woken when a handle closes,
+ * a reservation is given back, an entry is deleted, its store stops or the cache closes).
+ *
+ * <p>Thread-safe. One lock guards the whole index and the entries' mutable fields; it is never
+ * held across I/O (deleting a file, writing the journal, reading the file system's free space) or
+ * across a wait other than the space condition's.
+ */
+final class CacheIndex {
+  /*
+   * Implementation notes.
+   *
+   * Accounting: every entry's `accounted` is the bytes of its present parts, of parts being
+   * fetched (reserved before the fetch) and of "dirty" parts (reserved, then abandoned half
+   * written: their bytes may be on disk, so they stay counted until the part completes in a later
+   * store or the entry is deleted). `used` is the sum over every entry whose file still exists,
+   * including removed ones not yet deleted; a reservation only succeeds if used + part <= maxBytes.
+   * So used <= maxBytes at every moment, and stats report `used`.
+   *
+   * Eviction: an entry is evictable when no handle holds it and no store generation is current.
+   * The evicting thread removes it from the map under the lock (so no open can find it any more),
+   * then, without the lock, waits for its last store to have terminated, deletes the file and
+   * journals the removal, and only then subtracts its bytes: a reservation never counts space
+   * that is still allocated.
+   *
+   * Open racing eviction of the same key: both decide under the lock. Either the open finds the
+   * entry first (handles > 0: the eviction skips it) or the eviction removed it first (the open
+   * creates a new entry, with a new id and file, so the deletion of the old file cannot touch
+   * it).
+   */
+
+  private static final Logger LOG = LoggerFactory.getLogger(FetchCache.class);
+  /** How often a fetch waiting for file-system free space looks again (nothing signals it). */
+  private static final long FREE_SPACE_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+
+  private final Path objects;
+  private final CacheJournal journal;
+  private final long maxBytes;
+  private final long minFreeBytes;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition spaceChanged = lock.newCondition();
+  /** Access-ordered: iteration starts at the least recently used entry. */
+  private final LinkedHashMap<String, CacheEntry> entries = new LinkedHashMap<>(16, 0.75f, true);
+  /** Removed entries that handles still hold: closed with the cache, deleted by their last close. */
+  private final java.util.Set<CacheEntry> removedInUse = new java.util.HashSet<>();
+  private long used;
+  private long nextId;
+  private long hits;
+  private long misses;
+  private long evictions;
+  private long resumedBytes;
+  private int waitingForSpace;
+  private boolean closed;
+
+  CacheIndex(Path objects, CacheJournal journal, long maxBytes, long minFreeBytes) {
+    this.objects = objects;
+    this.journal = journal;
+    this.maxBytes = maxBytes;
+    this.minFreeBytes = minFreeBytes;
+    this.nextId = journal.nextId();
+  }
+
+  /** Adds an entry recovered from the journal whose file exists; at start-up only. */
+  void addRecovered(CacheJournal.Entry r, Path file) {
+    CacheEntry e = new CacheEntry(r.id(), r.key(), r.object(), r.partSize(), file);
+    e.crcs.putAll(r.crcs());
+    e.accounted = e.presentBytes();
+    e.recovered = true;
+    lock.lock();
+    try {
+      entries.put(e.key, e);
+      used += e.accounted;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** What {@link #acquire} decided. */
+  record Acquired(CacheEntry entry, CacheEntry.Generation generation, boolean starter,
+      boolean created, List<CacheEntry> stale) {}
+
+  /**
+   * Takes a handle on the entry of {@code key} for {@code object}, creating the entry if there is
+   * none or the cached one is of another version (the old one is removed). The caller that gets
+   * {@code starter} must open the generation's store (or fail it); {@code stale} entries must be
+   * deleted by the caller.
+   */
+  Acquired acquire(String key, RangeSource.ObjectInfo object, long partSize)
+      throws ClosedStoreException {
+    List<CacheEntry> stale = new ArrayList<>();
+    lock.lock();
+    try {
+      if (closed) {
+        throw new ClosedStoreException("open " + key + ": cache closed");
+      }
+      CacheEntry e = entries.get(key);
+      if (e != null && !(e.object.size() == object.size()
+          && Objects.equals(e.object.versionTag(), object.versionTag())
+          && e.partSize == partSize)) {
+        LOG.info("[FetchCache] {} changed ({} -> {}): discarding the cached copy", key, e.object,
+            object);
+        detachLocked(e, stale);
+        e = null;
+      }
+      boolean created = false;
+      if (e == null) {
+        long id = nextId++;
+        e = new CacheEntry(id, key, object, partSize, objects.resolve(id + ".part"));
+        entries.put(key, e);
+        created = true;
+      } else if (e.recovered) {
+        e.recovered = false;
+        resumedBytes += e.presentBytes();
+      }
+      e.handles++;
+      boolean starter = e.current == null;
+      if (starter) {
+        e.current = new CacheEntry.Generation();
+      }
+      return new Acquired(e, e.current, starter, created, stale);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The starter of generation {@code g} of {@code e} failed: the next open starts a new one, and
+   * an entry this open created is removed (it may never have been journaled).
+   */
+  void abandon(CacheEntry e, CacheEntry.Generation g, boolean created) {
+    List<CacheEntry> stale = new ArrayList<>();
+    lock.lock();
+    try {
+      if (e.current == g) {
+        e.current = null;
+      }
+      if (created) {
+        detachLocked(e, stale);
+      }
+    } finally {
+      lock.unlock();
+    }
+    deleteAll(stale);
+  }
+
+  /** Evicts unused entries, least recently used first, until the budget holds; at start-up. */
+  void trimToBudget() {
+    for (;;) {
+      CacheEntry victim;
+      lock.lock();
+      try {
+        if (used <= maxBytes) {
+          return;
+        }
+        victim = victimLocked(null);
+        if (victim == null) {
+          return;
+        }
+        victim.removed = true;
+        entries.remove(victim.key, victim);
+        evictions++;
+      } finally {
+        lock.unlock();
+      }
+      delete(victim);
+    }
+  }
+
+  /** Removes {@code e} from the map; an unused entry goes into {@code stale} for deletion. */
+  private void detachLocked(CacheEntry e, List<CacheEntry> stale) {
+    if (e.removed) {
+      return;
+    }
+    e.removed = true;
+    entries.remove(e.key, e);
+    if (e.handles == 0 && e.current == null) {
+      stale.add(e);
+    } else {
+      removedInUse.add(e);
+    }
+  }
+
+  /**
+   * Gives up a handle (or an open that failed). Returns the store to close if this was the last
+   * handle; {@code deleteAfter[0]} says whether the entry must then be deleted.
+   */
+  FetchStore release(CacheEntry e, boolean[] deleteAfter) {
+    lock.lock();
+    try {
+      e.handles--;
+      if (e.handles > 0) {
+        return null;
+      }
+      CacheEntry.Generation g = e.current;
+      e.current = null;
+      FetchStore store = g == null ? null : g.store;
+      if (store != null) {
+        e.previous = store;
+      }
+      deleteAfter[0] = e.removed;
+      removedInUse.remove(e);
+      spaceChanged.signalAll(); // the entry may be evictable now
+      return store;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Present parts of {@code e} and their CRC32C, copied. */
+  java.util.Map<Integer, Integer> presentParts(CacheEntry e) {
+    lock.lock();
+    try {
+      return new java.util.TreeMap<>(e.crcs);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The store of the previous generation of {@code e}, which a new one must wait for. */
+  FetchStore previous(CacheEntry e) {
+    lock.lock();
+    try {
+      return e.previous;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Reserves space for part {@code part} of {@code e} before it is fetched: a part a reader
+   * waits for ({@code urgent}) evicts unused entries or waits as needed; a prefetch takes free
+   * space only. STOPPED if {@code stopped} opened or the cache closed first.
+   */
+  DownloadHooks.Reservation reserve(CacheEntry e, int part, boolean urgent,
+      BroadcastLatch stopped) throws InterruptedException {
+    long bytes = e.partLength(part);
+    for (;;) {
+      long usable = minFreeBytes > 0 ? usableSpace() : Long.MAX_VALUE;
+      CacheEntry victim;
+      lock.lock();
+      try {
+        if (closed || stopped.isOpen() || (e.removed && e.handles == 0)) {
+          return DownloadHooks.Reservation.STOPPED;
+        }
+        if (e.dirty.remove(part)) {
+          e.fetching.add(part); // its space is still counted
+          return DownloadHooks.Reservation.GRANTED;
+        }
+        boolean fits = used + bytes <= maxBytes;
+        boolean free = usable == Long.MAX_VALUE || usable - bytes >= minFreeBytes;
+        if (fits && free) {
+          used += bytes;
+          e.accounted += bytes;
+          e.fetching.add(part);
+          return DownloadHooks.Reservation.GRANTED;
+        }
+        if (!urgent) {
+          return DownloadHooks.Reservation.DEFERRED; // prefetch neither evicts nor waits
+        }
+        victim = victimLocked(e);
+        if (victim == null) {
+          waitingForSpace++;
+          try {
+            if (free) {
+              spaceChanged.await();
+            } else {
+              spaceChanged.awaitNanos(FREE_SPACE_RECHECK_NANOS);
+            }
+          } finally {
+            waitingForSpace--;
+          }
+          continue;
+        }
+        victim.removed = true;
+        entries.remove(victim.key, victim);
+        evictions++;
+      } finally {
+        lock.unlock();
+      }
+      LOG.debug("[FetchCache] evicting {} for part {} of {}", victim, part, e);
+      delete(victim);
+    }
+  }
+
+  /** The least recently used entry nobody holds, other than {@code except}; lock held. */
+  private CacheEntry victimLocked(CacheEntry except) {
+    for (CacheEntry c : entries.values()) { // LinkedHashMap iteration does not reorder
+      if (c != except && c.handles == 0 && c.current == null) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  /** Part {@code part} of {@code e} is present with CRC32C {@code crc}; its space stays counted. */
+  void partPresent(CacheEntry e, int part, int crc) {
+    lock.lock();
+    try {
+      e.fetching.remove(part);
+      e.crcs.put(part, crc);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The fetch of {@code part} ended without it; its bytes stay counted until it completes. */
+  void partAbandoned(CacheEntry e, int part) {
+    lock.lock();
+    try {
+      if (e.fetching.remove(part)) {
+        e.dirty.add(part);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Wakes fetches waiting for space, so that a stopped store's fetches see it stopped. */
+  void wakeWaiters() {
+    lock.lock();
+    try {
+      spaceChanged.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Removes {@code e} from the index (its object failed its checksum or changed); it is deleted
+   * now if unused, else by the close of its last handle.
+   */
+  void discard(CacheEntry e) {
+    List<CacheEntry> stale = new ArrayList<>();
+    lock.lock();
+    try {
+      detachLocked(e, stale);
+    } finally {
+      lock.unlock();
+    }
+    deleteAll(stale);
+  }
+
+  void deleteAll(List<CacheEntry> stale) {
+    for (CacheEntry e : stale) {
+      delete(e);
+    }
+  }
+
+  /**
+   * Deletes a removed entry's file once its last store has terminated, journals the removal and
+   * stops counting its bytes. Failures are logged: the entry's bytes then stay counted (the file
+   * may still hold them) and a restart retries.
+   */
+  void delete(CacheEntry e) {
+    FetchStore last = previous(e);
+    try {
+      if (last != null) {
+        last.terminated().await();
+      }
+    } catch (SignalFailedException ignored) {
+      // The store's file could not be disposed of; the entry's file is deleted below anyway.
+    } catch (InterruptedException ie) {
+      Thread.currentThread().interrupt();
+      LOG.warn("[FetchCache] interrupted before deleting {}; a restart deletes it", e);
+      return;
+    }
+    try {
+      journal.remove(e.id);
+      Files.deleteIfExists(e.file);
+    } catch (IOException | RuntimeException ex) {
+      LOG.warn("[FetchCache] deleting {} ({}) failed; it stays counted", e, e.file, ex);
+      return;
+    }
+    lock.lock();
+    try {
+      used -= e.accounted;
+      e.accounted = 0;
+      spaceChanged.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Counts a read that found its bytes present ({@code hit}) or had to wait. */
+  void countRead(boolean hit) {
+    lock.lock();
+    try {
+      if (hit) {
+        hits++;
+      } else {
+        misses++;
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Closes the index: opens and reservations fail from now on. Returns the stores of the entries,
+   * open or closing.
+   */
+  List<FetchStore> close() {
+    List<FetchStore> stores = new ArrayList<>();
+    lock.lock();
+    try {
+      closed = true;
+      List<CacheEntry> all = new ArrayList<>(entries.values());
+      all.addAll(removedInUse);
+      for (CacheEntry e : all) {
+        if (e.current != null && e.current.store != null) {
+          stores.add(e.current.store);
+        }
+        if (e.previous != null) {
+          stores.add(e.previous); // closing: its file must be closed before the journal is
+        }
+      }
+      spaceChanged.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    return stores;
+  }
+
+  boolean isClosed() {
+    lock.lock();
+    try {
+      return closed;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  FetchCacheStats stats() {
+    lock.lock();
+    try {
+      return new FetchCacheStats(entries.size(), used, hits, misses, evictions, resumedBytes);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Keys of the entries, least recently used first (for tests and toString). */
+  List<String> keys() {
+    lock.lock();
+    try {
+      return new ArrayList<>(entries.keySet());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Keys of the entries held by a handle right now (for tests). */
+  List<String> keysInUse() {
+    lock.lock();
+    try {
+      List<String> keys = new ArrayList<>();
+      for (Iterator<CacheEntry> it = entries.values().iterator(); it.hasNext(); ) {
+        CacheEntry e = it.next();
+        if (e.handles > 0) {
+          keys.add(e.key);
+        }
+      }
+      return keys;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  boolean isRemoved(CacheEntry e) {
+    lock.lock();
+    try {
+      return e.removed;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  int waitingForSpace() {
+    lock.lock();
+    try {
+      return waitingForSpace;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private long usableSpace() {
+    try {
+      return Files.getFileStore(objects).getUsableSpace();
+    } catch (IOException e) {
+      LOG.debug("[FetchCache] cannot read the free space of {}", objects, e);
+      return Long.MAX_VALUE;
+    }
+  }
+
+  @Override
+  public String toString() {
+    lock.lock();
+    try {
+      return entries.size() + " entries, " + used + " of " + maxBytes + " bytes, " + evictions
+          + " evictions, " + waitingForSpace + " fetches waiting for space";
+    } finally {
+      lock.unlock();
+    }
+  }
+}
