@@ -395,6 +395,9 @@ class FetchStoreTest {
     source.fault = (start, end, n) -> n == 0 ? Behavior.stallAfter(1000) : Behavior.normal();
     try (FetchStore store = builder(source).readTimeout(Duration.ofMillis(200)).open()) {
       assertThat(readFully(store, 0, PART)).isEqualTo(data);
+      // A read returns once its bytes are written, possibly before the fetch closed its stream;
+      // the part completes only after that.
+      store.awaitComplete();
       // (a loaded machine may add spurious timeouts: they only add retries)
       assertThat(store.progress().retries()).isPositive();
       assertThat(source.events).startsWith("open 0-" + PART).contains("open 1000-" + PART);
