@@ -429,7 +429,8 @@ class FetchStoreTest {
         : Behavior.normal();
     FetchStore store = builder(source).retryPolicy(FAST.withMaxAttempts(3)).open();
     try {
-      assertThatThrownBy(() -> store.read(ByteBuffer.allocate(10), 2L * PART + 1))
+      // Read past the 15 bytes the three attempts deliver: a read returns once its bytes land.
+      assertThatThrownBy(() -> store.read(ByteBuffer.allocate(10), 2L * PART + 100))
           .isInstanceOf(IOException.class)
           .hasMessageContaining("failed 3 times")
           .rootCause().hasMessageContaining("injected: connection reset");
@@ -499,7 +500,8 @@ class FetchStoreTest {
     source.describedSize = 3L * PART; // one part more than it has
     FetchStore store = builder(source).open();
     try {
-      assertThatThrownBy(() -> store.read(ByteBuffer.allocate(10), 2L * PART + 1))
+      // Read past the 15 bytes the three attempts deliver: a read returns once its bytes land.
+      assertThatThrownBy(() -> store.read(ByteBuffer.allocate(10), 2L * PART + 100))
           .isInstanceOf(IOException.class).hasMessageContaining("short body");
       assertThatThrownBy(() -> store.awaitComplete(Duration.ofMinutes(1)))
           .isInstanceOf(IOException.class);
