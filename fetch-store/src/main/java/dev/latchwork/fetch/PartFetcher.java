@@ -9,7 +9,6 @@ import java.nio.channels.FileChannel;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.zip.CRC32C;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -46,8 +45,10 @@ final class PartFetcher {
    *
    * Delivery: each attempt asks the source for a RangeTransfer and hands it a Sink that writes at
    * the resume point only and publishes each write at once (Written: the part's watermark and the
-   * store's progress), so readers are served inside a part. Network sources fill the attempt's
-   * pooled direct buffer; file sources are copied file to file by the kernel, in chunks.
+   * store's progress), so readers are served inside a part. Network sources fill a direct buffer
+   * the Sink takes from the process-wide DirectBufferPool on first use and gives back when the
+   * attempt ends (a buffer cached per store would outlive the store while its caller keeps it);
+   * file sources are copied file to file by the kernel, in chunks.
    *
    * Read timeout: one StreamWatchdog per attempt, checked by the shared ReadTimer thread (not a
    * task per read): when the transfer brings no byte for the timeout it is closed, and expired()
@@ -56,8 +57,6 @@ final class PartFetcher {
    */
 
   private static final Logger LOG = LoggerFactory.getLogger(FetchStore.class);
-  /** Size of each pooled direct buffer: one per fetch in progress. */
-  private static final int BUFFER = 1 << 20;
   /** Bytes per kernel copy from a file source: the granularity at which they are published. */
   private static final long FILE_CHUNK = 4 << 20;
 
@@ -75,7 +74,6 @@ final class PartFetcher {
   private final Consumer<Throwable> onFailure;
   private final Runnable onRetry;
   private final Set<RangeTransfer> inFlight = ConcurrentHashMap.newKeySet();
-  private final ConcurrentLinkedQueue<ByteBuffer> buffers = new ConcurrentLinkedQueue<>();
   /** Sees every run of bytes right after it was written (a checksum verifier), or null. */
   private volatile WriteObserver observer;
 
@@ -202,15 +200,12 @@ final class PartFetcher {
     long from = reached[0];
     RangeTransfer transfer = source.transfer(object, from, end);
     inFlight.add(transfer);
-    ByteBuffer buffer = buffers.poll();
-    if (buffer == null) {
-      buffer = ByteBuffer.allocateDirect(BUFFER);
-    }
+    Sink sink = new Sink(p, partStart, end, reached, crc);
     try (StreamWatchdog watchdog = StreamWatchdog.start(limits, () -> closeQuietly(transfer))) {
       if (isStopped()) {
         throw new ClosedStoreException("fetch aborted: store closed");
       }
-      Sink sink = new Sink(p, partStart, end, reached, buffer, watchdog, crc);
+      sink.watchdog = watchdog;
       try {
         transfer.deliverTo(sink);
       } catch (IOException e) {
@@ -231,8 +226,7 @@ final class PartFetcher {
     } finally {
       inFlight.remove(transfer);
       closeQuietly(transfer);
-      buffer.clear();
-      buffers.offer(buffer);
+      sink.releaseBuffer();
     }
   }
 
@@ -258,19 +252,33 @@ final class PartFetcher {
     private final long partStart;
     private final long end;
     private final long[] reached;
-    private final ByteBuffer buffer;
-    private final StreamWatchdog watchdog;
     private final CRC32C crc;
+    private StreamWatchdog watchdog;
+    /** Taken from the shared pool on first use only: kernel copies never need one. */
+    private ByteBuffer buffer;
 
-    Sink(int part, long partStart, long end, long[] reached, ByteBuffer buffer,
-        StreamWatchdog watchdog, CRC32C crc) {
+    Sink(int part, long partStart, long end, long[] reached, CRC32C crc) {
       this.crc = crc;
       this.part = part;
       this.partStart = partStart;
       this.end = end;
       this.reached = reached;
-      this.buffer = buffer;
-      this.watchdog = watchdog;
+    }
+
+    private ByteBuffer leased() {
+      if (buffer == null) {
+        buffer = DirectBufferPool.SHARED.acquire();
+      }
+      return buffer.clear();
+    }
+
+    /** Gives the buffer back to the pool once the attempt is over; idempotent. */
+    void releaseBuffer() {
+      ByteBuffer b = buffer;
+      if (b != null) {
+        buffer = null;
+        DirectBufferPool.SHARED.release(b);
+      }
     }
 
     @Override
@@ -302,7 +310,7 @@ final class PartFetcher {
      */
     private void seenAfterCopy(long position, long n) throws IOException {
       for (long done = 0; done < n; ) {
-        ByteBuffer b = buffer.clear();
+        ByteBuffer b = leased();
         int len = (int) Math.min(b.capacity(), n - done);
         int got = file.read(b, position + done, len, null);
         if (got <= 0) {
@@ -349,7 +357,7 @@ final class PartFetcher {
 
     @Override
     public ByteBuffer buffer() {
-      return buffer.clear();
+      return leased();
     }
   }
 
