@@ -80,8 +80,13 @@ import java.util.function.Consumer;
  *
  * <p>Every public operation that can block or change state, and every part fetch, is traced with
  * {@link Tracer} (component {@code FetchStore}), so a stuck read shows in {@link
- * Tracer#inFlight()} and the {@link dev.latchwork.core.StallWatchdog}. Logs and messages name the
- * source by its {@code toString()}, which for {@link HttpRangeSource} has no credentials.
+ * Tracer#inFlight()} and the {@link dev.latchwork.core.StallWatchdog}. A part fetch's operation
+ * ends (its EXIT line is logged and it leaves {@code inFlight()}) before the part is present, and
+ * before the store fails because of it: a thread that sees that failure (a read or {@code
+ * awaitComplete} throwing it) finds the part's {@code EXIT ... FAILED} line already logged.
+ * Operations cut short by {@link #close()} may still end after {@code close()} returns. Logs and
+ * messages name the source by its {@code toString()}, which for {@link HttpRangeSource} has no
+ * credentials.
  */
 public final class FetchStore implements Closeable {
   /*

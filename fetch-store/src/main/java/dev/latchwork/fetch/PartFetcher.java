@@ -28,7 +28,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Tracing: each part is one {@code fetchPart} operation. An attempt that fails and is retried
  * is logged as a {@code fetchPart RETRY} line (DEBUG, on the store's logger); the operation's EXIT
- * says {@code FAILED} only if the part was not fetched in the end.
+ * says {@code FAILED} only if the part was not fetched in the end. The operation ends (its EXIT
+ * line is logged, it leaves {@link Tracer#inFlight()}, its JFR event ends) before its outcome is
+ * published: before {@code fetch} returns true, and before {@code onFailure} fails the store, so
+ * whoever sees the store fail because of the part also sees the part's whole trace.
  */
 final class PartFetcher {
   /*
@@ -135,11 +138,33 @@ final class PartFetcher {
 
   /**
    * Fetches part {@code p} into the temp file; returns false if it failed or was aborted. On
-   * success {@code crcOut[0]} is the CRC32C of the part, computed as its bytes arrived.
+   * success {@code crcOut[0]} is the CRC32C of the part, computed as its bytes arrived. The part's
+   * trace has ended (EXIT line, JFR event) before this method returns or fails the store.
    */
   boolean fetch(int p, int[] crcOut) {
     long start = (long) p * partSize;
     long end = Math.min(size, start + partSize);
+    IOException e = fetchTraced(p, start, end, crcOut);
+    if (e == null) {
+      return true;
+    }
+    if (e instanceof InterruptedIOException) {
+      Thread.currentThread().interrupt();
+    }
+    if (!isStopped()) {
+      onFailure.accept(RetryPolicy.isRetryable(e)
+          ? new IOException("part " + p + " [" + start + ", " + end + ") of " + source
+              + " failed " + retryPolicy.maxAttempts() + " times; last failure: " + e, e)
+          : e);
+    }
+    return false;
+  }
+
+  /**
+   * Runs the attempts of part {@code p} inside its {@code fetchPart} span and JFR event, and
+   * returns null on success or the last attempt's failure, with both ended.
+   */
+  private IOException fetchTraced(int p, long start, long end, int[] crcOut) {
     long[] reached = {start};
     int[] attempts = {1};
     boolean succeeded = false;
@@ -155,19 +180,10 @@ final class PartFetcher {
         crcOut[0] = (int) crc.getValue();
         span.ok();
         succeeded = true;
-        return true;
+        return null;
       } catch (IOException e) {
         span.fail(e);
-        if (e instanceof InterruptedIOException) {
-          Thread.currentThread().interrupt();
-        }
-        if (!isStopped()) {
-          onFailure.accept(RetryPolicy.isRetryable(e)
-              ? new IOException("part " + p + " [" + start + ", " + end + ") of " + source
-                  + " failed " + retryPolicy.maxAttempts() + " times; last failure: " + e, e)
-              : e);
-        }
-        return false;
+        return e;
       }
     } finally {
       PartFetchEvent.finish(event, tracer.instance(), p, reached[0] - start, attempts[0], succeeded);

@@ -21,6 +21,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
+import org.junit.jupiter.api.parallel.Resources;
 
 class HttpRangeSourceTest {
   @TempDir Path root;
@@ -299,6 +301,7 @@ class HttpRangeSourceTest {
    * whole cause chain), a toString, or a log line, on every failure path we can provoke.
    */
   @Test
+  @ResourceLock(Resources.SYSTEM_ERR) // the test replaces System.err to capture the log
   void secretsOfAPresignedUrlNeverAppearInMessagesOrLogs() throws Exception {
     String query = "X-Amz-Credential=AKIAEXAMPLESECRET&X-Amz-Signature=0123456789abcdefSIG";
     List<String> secrets = List.of("AKIAEXAMPLESECRET", "0123456789abcdefSIG", "s3cr3tpass");

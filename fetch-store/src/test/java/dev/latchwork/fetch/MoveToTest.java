@@ -22,6 +22,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
+import org.junit.jupiter.api.parallel.Resources;
 
 /**
  * moveTo keeps the download whatever other threads do: the move runs on moveTo's own thread, no
@@ -48,6 +50,7 @@ class MoveToTest {
   }
 
   @Test
+  @ResourceLock(Resources.SYSTEM_ERR) // LogCapture replaces System.err
   void aMoveOnOneFileSystemSyncsTheDirectoryAlsoWhenTheLastReaderInsideIsInterrupted()
       throws Exception {
     Path temp = Files.createDirectory(dir.resolve("temp"));
