@@ -270,7 +270,7 @@ final class PartFetcher {
     private final long[] reached;
     private final CRC32C crc;
     private StreamWatchdog watchdog;
-    /** Taken from the shared pool on first use only: kernel copies never need one. */
+    /** Taken from the shared pool on first use (a kernel copy only to re-read for checksums). */
     private ByteBuffer buffer;
 
     Sink(int part, long partStart, long end, long[] reached, CRC32C crc) {
