@@ -39,6 +39,12 @@ final class CacheIndex {
    * including removed ones not yet deleted; a reservation only succeeds if used + part <= maxBytes.
    * So used <= maxBytes at every moment, and stats report `used`.
    *
+   * Prefetches take free space only, first come first served, and neither evict nor wait. So the
+   * last free part's worth goes to whichever reservation comes first, which may be the prefetch
+   * of a part nobody reads while a reader's part of the same entry is about to reserve: that
+   * reader's fetch then waits for space (or evicts) like any urgent one. Nothing takes a granted
+   * reservation back; its part is fetched at once and its bytes are the entry's.
+   *
    * Eviction: an entry is evictable when no handle holds it and no store generation is current.
    * The evicting thread removes it from the map under the lock (so no open can find it any more),
    * then, without the lock, waits for its last store to have terminated, deletes the file and

@@ -50,6 +50,9 @@ import org.slf4j.LoggerFactory;
  * entries that no handle holds are evicted; an entry in use is never evicted. When nothing can
  * be evicted the fetch waits for space (readers wait with it, within their timeouts; the wait
  * shows in {@code toString()} and as an in-flight {@code reserve} span of the {@link Tracer}).
+ * Parts fetched ahead of readers only take free space, in the order they reserve it: the last
+ * free space may go to a part nobody has read yet, and a reader of another part, even of the same
+ * object, then waits as above.
  * Bytes are counted as the parts present in the files (plus the parts being fetched, and parts
  * abandoned half written): the files are sparse and Java cannot ask for their allocated blocks,
  * so the count is the bytes written rather than what the file system allocated for them (which
