@@ -51,10 +51,15 @@ final class WireTransport implements HttpTransport {
   private static final int MAX_LINE = 16 << 10;
   private static final int MAX_HEADERS = 200;
 
-  private final SSLContext tls;
+  private final SSLContext tls; // null: the JDK's default, resolved on the first https connection
   private final int connectTimeoutMillis;
   private final Map<String, ArrayDeque<WireConnection>> idle = new ConcurrentHashMap<>();
 
+  /**
+   * @param tls the TLS context for https, or null for the JDK's default, which is resolved only
+   *     when an https connection is first opened (initialising it reads the trust store: about a
+   *     tenth of a second that a plain-http user should not pay)
+   */
   WireTransport(SSLContext tls, int connectTimeoutMillis) {
     this.tls = tls;
     this.connectTimeoutMillis = connectTimeoutMillis;
@@ -180,7 +185,8 @@ final class WireTransport implements HttpTransport {
         }
       }
       checkAborted();
-      WireConnection fresh = WireConnection.open(uri, tls, connectTimeoutMillis, socket -> {
+      SSLContext context = "https".equalsIgnoreCase(uri.getScheme()) ? tlsContext() : null;
+      WireConnection fresh = WireConnection.open(uri, context, connectTimeoutMillis, socket -> {
         connecting = socket;
       });
       return send(fresh, uri, false);
@@ -477,14 +483,32 @@ final class WireTransport implements HttpTransport {
     }
   }
 
+  private SSLContext tlsContext() throws IOException {
+    if (tls != null) {
+      return tls;
+    }
+    try {
+      return DefaultTls.CONTEXT;
+    } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+      throw new IOException("the JDK's default TLS context could not be initialised", e);
+    }
+  }
+
   private static final class Default {
-    static final WireTransport INSTANCE = create();
+    static final WireTransport INSTANCE = new WireTransport(null, 30_000);
 
     private Default() {}
+  }
 
-    private static WireTransport create() {
+  /** Holds the JDK's default TLS context, initialised on first use. */
+  private static final class DefaultTls {
+    static final SSLContext CONTEXT = create();
+
+    private DefaultTls() {}
+
+    private static SSLContext create() {
       try {
-        return new WireTransport(SSLContext.getDefault(), 30_000);
+        return SSLContext.getDefault();
       } catch (NoSuchAlgorithmException e) {
         throw new IllegalStateException("no default TLS context", e);
       }
