@@ -5,6 +5,7 @@ import dev.latchwork.core.ProgressNotifier;
 import dev.latchwork.core.ProgressView;
 import dev.latchwork.core.SignalFailedException;
 import dev.latchwork.core.Tracer;
+import dev.latchwork.core.internal.FlightRecorderState;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -194,11 +195,14 @@ public final class FetchStore implements Closeable {
       int len = (int) Math.min(dst.remaining(), size - position);
       long end = position + len;
       if (len > 0 && !download.isPresent(position, end)) {
-        ReaderWaitEvent event = FetchStoreEvent.start(ReaderWaitEvent::new);
+        ReaderWaitEvent event =
+            FlightRecorderState.isInitialized() ? ReaderWaitEvent.begun() : null;
         try {
           awaitRange(position, end, timeoutNanos);
         } finally {
-          ReaderWaitEvent.finish(event, tracer.instance(), position, len);
+          if (event != null) {
+            ReaderWaitEvent.finish(event, tracer.instance(), position, len);
+          }
         }
       }
       return span.ok(len == 0 ? 0 : file.read(dst, position, len, insideReadHook));

@@ -1,7 +1,5 @@
 package dev.latchwork.fetch;
 
-import dev.latchwork.core.internal.FlightRecorderState;
-import java.util.function.Supplier;
 import jdk.jfr.Description;
 import jdk.jfr.Label;
 
@@ -9,22 +7,16 @@ import jdk.jfr.Label;
  * The store's Flight Recorder events ({@link PartFetchEvent}, {@link ReaderWaitEvent}) name their
  * store by its tracer instance number, as the trace lines {@code [FetchStore #n]} do. Abstract
  * event classes are not registered as event types.
+ *
+ * <p>Loading any subclass of {@code jdk.jfr.Event} initializes the recorder's metadata (about a
+ * hundred JDK classes, tens of milliseconds), so callers touch an event class, even through a
+ * static method or a constructor reference, only once {@link
+ * dev.latchwork.core.internal.FlightRecorderState#isInitialized()} said the recorder is up:
+ * {@code E event = FlightRecorderState.isInitialized() ? E.begun() : null; ... if (event !=
+ * null) E.finish(event, ...);}
  */
 abstract class FetchStoreEvent extends jdk.jfr.Event {
   @Label("Store Instance")
   @Description("The store's tracer instance number, as in its trace lines [FetchStore #n]")
   int storeInstance;
-
-  /**
-   * Begins an event made by {@code factory} (a constructor reference: no allocation) if the
-   * Flight Recorder is up; else returns null, loading and allocating nothing.
-   */
-  static <E extends FetchStoreEvent> E start(Supplier<E> factory) {
-    if (!FlightRecorderState.isInitialized()) {
-      return null;
-    }
-    E event = factory.get();
-    event.begin();
-    return event;
-  }
 }

@@ -34,12 +34,16 @@ final class PartFetchEvent extends FetchStoreEvent {
   @Label("Succeeded")
   boolean succeeded;
 
-  /** Ends and commits {@code event} (from {@link #start}, may be null) if a recording wants it. */
+  /** A begun event; only once the recorder is up (see {@link FetchStoreEvent}). */
+  static PartFetchEvent begun() {
+    PartFetchEvent event = new PartFetchEvent();
+    event.begin();
+    return event;
+  }
+
+  /** Ends and commits {@code event} (from {@link #begun}) if a recording wants it. */
   static void finish(
       PartFetchEvent event, int storeInstance, int part, long bytes, int attempts, boolean succeeded) {
-    if (event == null) {
-      return;
-    }
     event.end();
     if (event.shouldCommit()) {
       event.storeInstance = storeInstance;

@@ -2,6 +2,7 @@ package dev.latchwork.fetch;
 
 import dev.latchwork.core.BroadcastLatch;
 import dev.latchwork.core.Tracer;
+import dev.latchwork.core.internal.FlightRecorderState;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -168,7 +169,7 @@ final class PartFetcher {
     long[] reached = {start};
     int[] attempts = {1};
     boolean succeeded = false;
-    PartFetchEvent event = FetchStoreEvent.start(PartFetchEvent::new);
+    PartFetchEvent event = FlightRecorderState.isInitialized() ? PartFetchEvent.begun() : null;
     try (Tracer.Span span = tracer.enter("fetchPart", "part", p, "start", start).failUnlessOk()) {
       CRC32C crc = new CRC32C(); // covers [start, reached[0]) across attempts
       try {
@@ -186,7 +187,10 @@ final class PartFetcher {
         return e;
       }
     } finally {
-      PartFetchEvent.finish(event, tracer.instance(), p, reached[0] - start, attempts[0], succeeded);
+      if (event != null) {
+        PartFetchEvent.finish(event, tracer.instance(), p, reached[0] - start, attempts[0],
+            succeeded);
+      }
     }
   }
 

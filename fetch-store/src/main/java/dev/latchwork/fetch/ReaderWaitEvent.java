@@ -40,14 +40,18 @@ final class ReaderWaitEvent extends FetchStoreEvent {
     waited = System.nanoTime();
   }
 
+  /** A begun event; only once the recorder is up (see {@link FetchStoreEvent}). */
+  static ReaderWaitEvent begun() {
+    ReaderWaitEvent event = new ReaderWaitEvent();
+    event.begin();
+    return event;
+  }
+
   /**
-   * Ends {@code event} (from {@link #start}, may be null) and commits it if it passed the
+   * Ends {@code event} (from {@link #begun}) and commits it if it passed the
    * threshold of a recording that wants it.
    */
   static void finish(ReaderWaitEvent event, int storeInstance, long position, long length) {
-    if (event == null) {
-      return;
-    }
     event.end();
     event.waited = System.nanoTime() - event.waited;
     if (event.shouldCommit()) {

@@ -18,4 +18,11 @@ import jdk.jfr.StackTrace;
 @StackTrace(false)
 final class CheckpointEvent extends WriterEvent {
   static final String NAME = "dev.latchwork.Checkpoint";
+
+  /** A begun event; only once the recorder is up (see {@link WriterEvent}). */
+  static CheckpointEvent begun() {
+    CheckpointEvent event = new CheckpointEvent();
+    event.begin();
+    return event;
+  }
 }

@@ -2,6 +2,7 @@ package dev.latchwork.writer;
 
 import dev.latchwork.core.BroadcastLatch;
 import dev.latchwork.core.SignalFailedException;
+import dev.latchwork.core.internal.FlightRecorderState;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.channels.ClosedChannelException;
@@ -187,10 +188,13 @@ final class CheckpointRounds {
     if (n == 0) {
       return;
     }
-    CheckpointEvent event = WriterEvent.start(CheckpointEvent::new);
+    CheckpointEvent event =
+        FlightRecorderState.isInitialized() ? CheckpointEvent.begun() : null;
     data.force(true); // every chunk collected above was written before this force began
     checkpoint.append(indices, crcs, n);
-    WriterEvent.finish(event, n, (long) n * Checkpoint.RECORD_SIZE);
+    if (event != null) {
+      event.finish(n, (long) n * Checkpoint.RECORD_SIZE);
+    }
     for (int k = 0; k < n; k++) {
       slots.recorded((int) indices[k], crcs[k]);
     }

@@ -18,4 +18,11 @@ import jdk.jfr.StackTrace;
 @StackTrace(false)
 final class ChunkCommitEvent extends WriterEvent {
   static final String NAME = "dev.latchwork.ChunkCommit";
+
+  /** A begun event; only once the recorder is up (see {@link WriterEvent}). */
+  static ChunkCommitEvent begun() {
+    ChunkCommitEvent event = new ChunkCommitEvent();
+    event.begin();
+    return event;
+  }
 }

@@ -4,6 +4,7 @@ import dev.latchwork.core.BroadcastLatch;
 import dev.latchwork.core.ProgressNotifier;
 import dev.latchwork.core.SignalFailedException;
 import dev.latchwork.core.internal.FileOps;
+import dev.latchwork.core.internal.FlightRecorderState;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.file.Path;
@@ -152,7 +153,8 @@ final class Commits {
     Attempt a = attempt.get();
     finalizations.incrementAndGet();
     boolean interrupted = Thread.interrupted();
-    ChunkCommitEvent event = WriterEvent.start(ChunkCommitEvent::new);
+    ChunkCommitEvent event =
+        FlightRecorderState.isInitialized() ? ChunkCommitEvent.begun() : null;
     try {
       IncompleteChunkWriteException missing = incomplete(); // exact: no write is in flight
       if (missing.missingCount() > 0) {
@@ -166,7 +168,9 @@ final class Commits {
       for (ProgressNotifier n : progress) {
         n.complete();
       }
-      WriterEvent.finish(event, layout.chunkCount(), layout.payloadSize());
+      if (event != null) {
+        event.finish(layout.chunkCount(), layout.payloadSize());
+      }
       a.done.open();
     } catch (IOException | RuntimeException | Error e) {
       phases.settle(WriterPhases.FAILED);

@@ -1,7 +1,5 @@
 package dev.latchwork.writer;
 
-import dev.latchwork.core.internal.FlightRecorderState;
-import java.util.function.Supplier;
 import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
 import jdk.jfr.Label;
@@ -10,6 +8,13 @@ import jdk.jfr.Label;
  * The fields and the emission of the writer's Flight Recorder events ({@link ChunkCommitEvent},
  * {@link CheckpointEvent}): how many chunks and bytes, over the event's duration. Abstract event
  * classes are not registered as event types.
+ *
+ * <p>Loading any subclass of {@code jdk.jfr.Event} initializes the recorder's metadata (about a
+ * hundred JDK classes, tens of milliseconds), so callers touch an event class (a static method, a
+ * constructor reference, a parameter of a supertype the verifier must check) only once {@link
+ * dev.latchwork.core.internal.FlightRecorderState#isInitialized()} said the recorder is up:
+ * {@code E event = FlightRecorderState.isInitialized() ? E.begun() : null; ... if (event !=
+ * null) event.finish(chunks, bytes);}
  */
 abstract class WriterEvent extends jdk.jfr.Event {
   @Label("Chunks")
@@ -23,29 +28,13 @@ abstract class WriterEvent extends jdk.jfr.Event {
   @DataAmount
   long bytes;
 
-  /**
-   * Begins an event made by {@code factory} (a constructor reference: no allocation) if the
-   * Flight Recorder is up; else returns null, loading and allocating nothing.
-   */
-  static <E extends WriterEvent> E start(Supplier<E> factory) {
-    if (!FlightRecorderState.isInitialized()) {
-      return null;
-    }
-    E event = factory.get();
-    event.begin();
-    return event;
-  }
-
-  /** Ends and commits {@code event} (from {@link #start}, may be null) if a recording wants it. */
-  static void finish(WriterEvent event, long chunks, long bytes) {
-    if (event == null) {
-      return;
-    }
-    event.end();
-    if (event.shouldCommit()) {
-      event.chunks = chunks;
-      event.bytes = bytes;
-      event.commit();
+  /** Ends this event (from a subclass's {@code begun()}) and commits it if a recording wants it. */
+  final void finish(long chunks, long bytes) {
+    end();
+    if (shouldCommit()) {
+      this.chunks = chunks;
+      this.bytes = bytes;
+      commit();
     }
   }
 }
