@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Whole-process download comparison: curl, aria2c -x4 -s4 -k8M and FetchStore (parallelism 1, 4,
-# 8) against a real nginx on loopback (unthrottled, and limit_rate 16m per connection), plus cp
-# against FetchStore over PathRangeSource for a local file. Every run is a separate process under
-# /usr/bin/time; tools alternate within each round; the medians go into benchmarks/RESULTS.md
+# Whole-process download comparison: curl, curl + fsync, aria2c -x4 -s4 -k8M and FetchStore
+# (parallelism 1, 4, 8) against a real nginx on loopback (unthrottled, and limit_rate 16m per
+# connection), plus cp and cp + fsync against FetchStore over PathRangeSource for a local file
+# (FetchStore's moveTo forces the file; the + fsync rows give the others that guarantee). Every
+# run is a separate process under /usr/bin/time; tools alternate within each round; the medians
+# go into benchmarks/RESULTS.md
 # (section "Fetch: whole-process downloads", chart results/charts/FetchComparison.svg).
 # Not run by CI.
 #
@@ -122,11 +124,13 @@ fetch_store=("$java_bin" -cp "$jar" dev.latchwork.benchmarks.fetch.FetchToFile)
 http_round() {
   local scenario=$1 url=$2 expected=$3 run=$4 rotate=$5
   local out="$work/out/object.bin"
-  local tools=(curl aria2 p1 p4 p8)
+  local tools=(curl curl-sync aria2 p1 p4 p8)
   local n=${#tools[@]}
   for ((k = 0; k < n; k++)); do
     case ${tools[$(((k + rotate) % n))]} in
       curl) measure "$scenario" curl "$run" "$expected" "$out" -- curl -sf -o "$out" "$url" ;;
+      curl-sync) measure "$scenario" "curl + fsync" "$run" "$expected" "$out" -- \
+          sh -c 'curl -sf -o "$1" "$2" && sync "$1"' sh "$out" "$url" ;;
       aria2) measure "$scenario" "aria2c -x4" "$run" "$expected" "$out" -- \
           aria2c --console-log-level=error --summary-interval=0 --download-result=hide -x4 -s4 -k8M --file-allocation=none --allow-overwrite=true \
           --auto-file-renaming=false -d "$work/out" -o object.bin "$url" ;;
@@ -140,13 +144,17 @@ http_round() {
 local_round() {
   local scenario=$1 file=$2 run=$3 rotate=$4
   local out="$work/out/object.bin"
-  if (( rotate % 2 == 0 )); then
-    measure "$scenario" cp "$run" "$file" "$out" -- cp "$file" "$out"
-    measure "$scenario" "FetchStore p4" "$run" "$file" "$out" -- "${fetch_store[@]}" "$file" "$out" 4
-  else
-    measure "$scenario" "FetchStore p4" "$run" "$file" "$out" -- "${fetch_store[@]}" "$file" "$out" 4
-    measure "$scenario" cp "$run" "$file" "$out" -- cp "$file" "$out"
-  fi
+  local tools=(cp cp-sync p4)
+  local n=${#tools[@]}
+  for ((k = 0; k < n; k++)); do
+    case ${tools[$(((k + rotate) % n))]} in
+      cp) measure "$scenario" cp "$run" "$file" "$out" -- cp "$file" "$out" ;;
+      cp-sync) measure "$scenario" "cp + fsync" "$run" "$file" "$out" -- \
+          sh -c 'cp "$1" "$2" && sync "$2"' sh "$file" "$out" ;;
+      p4) measure "$scenario" "FetchStore p4" "$run" "$file" "$out" -- \
+          "${fetch_store[@]}" "$file" "$out" 4 ;;
+    esac
+  done
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -134,7 +134,10 @@ public final class FetchComparison {
         + " (JVM start included) downloading one object from a real nginx on loopback (or copying"
         + " a local file), output on the same disk; figures are medians over alternating runs;"
         + " CPU is user + system time, RSS the peak resident set (`/usr/bin/time`). Ratios divide"
-        + " medians of the same scenario. FetchStore uses 8 MiB parts.\n\n");
+        + " medians of the same scenario. FetchStore uses 8 MiB parts. FetchStore's `moveTo`"
+        + " returns only once the file and its directory entry are on disk (`fsync`); curl, aria2c"
+        + " and cp return with the bytes in the page cache, so the `+ fsync` rows give curl and cp"
+        + " the same guarantee (`sync FILE` after them, in the same process group and timing).\n\n");
     for (String line : machine.strip().lines().toList()) {
       if (!line.isBlank()) {
         md.append("- ").append(line.strip()).append('\n');
