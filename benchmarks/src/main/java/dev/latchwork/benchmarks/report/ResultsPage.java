@@ -114,6 +114,12 @@ public final class ResultsPage {
         "Open the store and read one byte at 90% of the object over the bandwidth-capped loopback"
             + " HTTP server: on-demand (latchwork moves the reader's part to the front) against a"
             + " strictly sequential download that serves the read when the stream gets there.");
+    section(
+        "FetchInsidePartBenchmark",
+        "Fetch store: time to first byte inside a part in flight",
+        "Open a store on an object served at 256 KiB/s per connection in 8 MiB parts (parallelism"
+            + " 1) and read the first 4 KiB of the first part: the reader is served as soon as its"
+            + " bytes have landed, not when the whole part has (which would take about 32 s).");
   }
 
   private static void section(String cls, String title, String text) {
