@@ -1,5 +1,6 @@
 package dev.latchwork.fetch;
 
+import static dev.latchwork.fetch.StoreTesting.readAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.latchwork.core.internal.Crc32c;
@@ -234,14 +235,5 @@ class FetchCacheCrashTest {
         }
       }
     }
-  }
-
-  private static byte[] readAll(FetchCache.Handle h) throws Exception {
-    byte[] out = new byte[(int) h.size()];
-    ByteBuffer buf = ByteBuffer.wrap(out);
-    while (buf.hasRemaining()) {
-      assertThat(h.read(buf, buf.position())).isPositive();
-    }
-    return out;
   }
 }
