@@ -1,5 +1,6 @@
 package dev.latchwork.fetch;
 
+import static dev.latchwork.fetch.StoreTesting.readAll;
 import static dev.latchwork.fetch.TestData.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -84,14 +85,5 @@ class FetchCacheRecoveryTest {
       read[at] = data[at];
       assertThat(read).as("every other byte").isEqualTo(data);
     }
-  }
-
-  private static byte[] readAll(FetchCache.Handle h) throws Exception {
-    byte[] out = new byte[(int) h.size()];
-    ByteBuffer buf = ByteBuffer.wrap(out);
-    while (buf.hasRemaining()) {
-      assertThat(h.read(buf, buf.position())).isPositive();
-    }
-    return out;
   }
 }
