@@ -103,9 +103,12 @@ final class CacheIndex {
     }
   }
 
-  /** What {@link #acquire} decided. */
+  /**
+   * What {@link #acquire} decided; {@code recovered} says this is the first open of an entry
+   * recovered from an earlier run (whose parts count as resumed from now on).
+   */
   record Acquired(CacheEntry entry, CacheEntry.Generation generation, boolean starter,
-      boolean created, List<CacheEntry> stale) {}
+      boolean created, boolean recovered, List<CacheEntry> stale) {}
 
   /**
    * Takes a handle on the entry of {@code key} for {@code object}, creating the entry if there is
@@ -131,6 +134,7 @@ final class CacheIndex {
         e = null;
       }
       boolean created = false;
+      boolean recovered = false;
       if (e == null) {
         long id = nextId++;
         e = new CacheEntry(id, key, object, partSize, objects.resolve(id + ".part"));
@@ -138,6 +142,7 @@ final class CacheIndex {
         created = true;
       } else if (e.recovered) {
         e.recovered = false;
+        recovered = true;
         resumedBytes += e.presentBytes();
       }
       e.handles++;
@@ -145,7 +150,7 @@ final class CacheIndex {
       if (starter) {
         e.current = new CacheEntry.Generation();
       }
-      return new Acquired(e, e.current, starter, created, stale);
+      return new Acquired(e, e.current, starter, created, recovered, stale);
     } finally {
       lock.unlock();
     }
@@ -239,6 +244,25 @@ final class CacheIndex {
     lock.lock();
     try {
       return new java.util.TreeMap<>(e.crcs);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Forgets recovered parts of {@code e} that failed their re-verification, before its first
+   * store starts: they are fetched again and no longer count as resumed. Their bytes stay
+   * counted, as dirty parts (the file still holds them), until they are fetched again.
+   */
+  void dropRecoveredParts(CacheEntry e, List<Integer> parts) {
+    lock.lock();
+    try {
+      for (int p : parts) {
+        if (e.crcs.remove(p) != null) {
+          e.dirty.add(p);
+          resumedBytes -= e.partLength(p);
+        }
+      }
     } finally {
       lock.unlock();
     }

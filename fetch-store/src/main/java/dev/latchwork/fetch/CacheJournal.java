@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The durable state of a {@link FetchCache}'s directory: which entries exist (key, object size,
@@ -27,7 +28,8 @@ import java.util.Map;
  * renamed into place, when the cache opens).
  *
  * <p>Thread-safe: the record methods may be called from any number of threads; each returns once
- * its record is durable.
+ * its record is durable, or throws if it may not be. A write that fails (a full disk) fails the
+ * records it carried, not the journal: the next record reopens the log and goes on.
  */
 final class CacheJournal implements Closeable {
   /*
@@ -43,6 +45,16 @@ final class CacheJournal implements Closeable {
    * its successor's ENTRY cannot produce one, but a corrupt history might) keeps the newer. The
    * torn tail is RecordLog's business. Compaction writes the live state to journal.new, forces
    * it, renames it over journal and syncs the directory, all while cache.lock is held.
+   *
+   * A failed write or fsync leaves the RecordLog refusing every later force (its batch may be
+   * half written). Every caller whose record was not forced got the failure, so nothing it
+   * reported durable is missing; but a cache must keep working once the disk has room again. So
+   * the first record after a failure closes the broken log and reopens the file, which cuts off
+   * the torn tail and keeps the valid records before it, then appends to the new log. Records
+   * of the failed batch that survive as valid are facts that already held when they were
+   * appended (an entry created, a part durable, an entry removed), so keeping them is harmless
+   * even though their callers were told they failed. One thread reopens (`reopening`, without
+   * holding `state` across the I/O); records that come meanwhile fail, as during the failure.
    */
 
   static final String LOCK_FILE = "cache.lock";
@@ -66,14 +78,22 @@ final class CacheJournal implements Closeable {
       Map<Integer, Integer> crcs) {}
 
   private final ExclusiveFile lock;
-  private final RecordLog log;
+  private final Path path;
   private final Collection<Entry> recovered;
   private final long nextId;
   private final long droppedBytes;
+  /** Guards the fields below; never held across I/O. */
+  private final ReentrantLock state = new ReentrantLock();
+  private RecordLog log;
+  /** The last write or fsync of {@link #log} failed: it must be reopened before the next record. */
+  private IOException broken;
+  private boolean reopening;
+  private boolean closed;
 
   private CacheJournal(ExclusiveFile lock, RecordLog log, Collection<Entry> recovered, long nextId,
       long droppedBytes) {
     this.lock = lock;
+    this.path = log.path();
     this.log = log;
     this.recovered = recovered;
     this.nextId = nextId;
@@ -123,26 +143,40 @@ final class CacheJournal implements Closeable {
     return ExclusiveFile.acquire(file, true);
   }
 
+  private static RecordLog reopen(Path journal) throws IOException {
+    return RecordLog.open(journal, FRAMING, HEADER_LENGTH, new Recovery(new HashMap<>(),
+        new long[1]));
+  }
+
   private static RecordLog compact(Path dir, Path journal, List<Entry> entries)
       throws IOException {
     Path fresh = dir.resolve(JOURNAL_FILE + ".new");
-    RecordLog log = RecordLog.create(fresh, FRAMING, header());
     try {
-      for (Entry e : entries) {
-        log.append(entryRecord(e.id(), e.key(), e.object(), e.partSize()));
-        for (Map.Entry<Integer, Integer> p : e.crcs().entrySet()) {
-          log.append(partRecord(e.id(), p.getKey(), p.getValue()));
+      RecordLog log = RecordLog.create(fresh, FRAMING, header());
+      try {
+        for (Entry e : entries) {
+          log.append(entryRecord(e.id(), e.key(), e.object(), e.partSize()));
+          for (Map.Entry<Integer, Integer> p : e.crcs().entrySet()) {
+            log.append(partRecord(e.id(), p.getKey(), p.getValue()));
+          }
         }
+        log.force();
+      } finally {
+        log.close();
       }
-      log.force();
-    } finally {
-      log.close();
+      Files.move(fresh, journal, StandardCopyOption.ATOMIC_MOVE,
+          StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException | RuntimeException | Error e) {
+      // A full disk, say: the old journal is intact, and the half-written copy must not stay.
+      try {
+        Files.deleteIfExists(fresh);
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
     }
-    Files.move(fresh, journal, StandardCopyOption.ATOMIC_MOVE,
-        StandardCopyOption.REPLACE_EXISTING);
     FileOps.syncDirectory(dir);
-    return RecordLog.open(journal, FRAMING, HEADER_LENGTH, new Recovery(new HashMap<>(),
-        new long[1]));
+    return reopen(journal);
   }
 
   /** The live entries found when the journal was opened, oldest first. */
@@ -163,27 +197,116 @@ final class CacheJournal implements Closeable {
   /** Records a new entry; returns once the record is durable. */
   void entry(long id, String key, RangeSource.ObjectInfo object, long partSize)
       throws IOException {
-    log.append(entryRecord(id, key, object, partSize));
-    log.force();
+    commit(entryRecord(id, key, object, partSize));
   }
 
   /** Records a present part (whose bytes are already durable); returns once it is durable. */
   void part(long id, int part, int crc) throws IOException {
-    log.append(partRecord(id, part, crc));
-    log.force();
+    commit(partRecord(id, part, crc));
   }
 
   /** Records that an entry is gone; returns once the record is durable. */
   void remove(long id) throws IOException {
-    log.append(ByteBuffer.allocate(9).put(REMOVE).putLong(id).flip());
-    log.force();
+    commit(ByteBuffer.allocate(9).put(REMOVE).putLong(id).flip());
+  }
+
+  /**
+   * Appends {@code record} and forces it, reopening the log first if its last write failed.
+   *
+   * @throws IOException if the record may not be durable: its write failed, the log is being
+   *     reopened after a failure or cannot be reopened, or the journal is closed
+   */
+  private void commit(ByteBuffer record) throws IOException {
+    RecordLog l = usableLog();
+    try {
+      l.append(record);
+      l.force();
+    } catch (IOException e) {
+      state.lock();
+      try {
+        if (log == l && broken == null) {
+          broken = e;
+        }
+      } finally {
+        state.unlock();
+      }
+      throw e;
+    } catch (IllegalStateException e) {
+      // l was closed under this append: by close(), or by a reopen after another's failure.
+      throw new IOException("the cache journal " + path + " was closed or reopened", e);
+    }
+  }
+
+  /** The log to append to; reopens a broken one (on this thread, if no other already does). */
+  private RecordLog usableLog() throws IOException {
+    RecordLog broke;
+    IOException cause;
+    state.lock();
+    try {
+      if (closed) {
+        throw new IOException("the cache journal " + path + " is closed");
+      }
+      if (broken == null) {
+        return log;
+      }
+      if (reopening) {
+        throw new IOException("the cache journal " + path + " is being reopened after a failed"
+            + " write", broken);
+      }
+      reopening = true;
+      broke = log;
+      cause = broken;
+    } finally {
+      state.unlock();
+    }
+    RecordLog fresh = null;
+    IOException failed = null;
+    try {
+      broke.close();
+      fresh = reopen(path);
+    } catch (IOException e) {
+      e.addSuppressed(cause);
+      failed = e;
+    }
+    RecordLog orphan = null;
+    state.lock();
+    try {
+      reopening = false;
+      if (fresh != null && closed) {
+        orphan = fresh; // close() came while this reopened: it could not close the new log
+      } else if (fresh != null) {
+        log = fresh;
+        broken = null;
+      }
+    } finally {
+      state.unlock();
+    }
+    if (orphan != null) {
+      orphan.close();
+      throw new IOException("the cache journal " + path + " is closed");
+    }
+    if (failed != null) {
+      throw new IOException("the cache journal " + path + " cannot be reopened after a failed"
+          + " write", failed);
+    }
+    return fresh;
   }
 
   /** Closes the journal and releases the directory. */
   @Override
   public void close() throws IOException {
+    RecordLog l;
+    state.lock();
     try {
-      log.close();
+      closed = true;
+      l = reopening ? null : log; // a reopen in progress closes what it opens
+    } finally {
+      state.unlock();
+    }
+    try {
+      if (l != null) {
+        l.close();
+      }
     } finally {
       lock.close();
     }

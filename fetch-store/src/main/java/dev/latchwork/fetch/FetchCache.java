@@ -66,8 +66,11 @@ import org.slf4j.LoggerFactory;
  * holds one recovers it (a torn tail of the journal is cut off). Opening a key describes its
  * source: if size and version tag match the entry's, the present parts are kept and only the
  * missing ones are fetched ({@link FetchCacheStats#resumedBytes} counts what was kept); if the
- * object changed, the entry is discarded and the object downloaded afresh. A directory is used
- * by one cache at a time, in this or any other process: a second one is refused.
+ * object changed, the entry is discarded and the object downloaded afresh. The kept parts are
+ * trusted as the journal describes them unless {@link Builder#verifyOnRecovery} asks for them
+ * to be re-read and checked against their CRC32C first (a part that fails is fetched again). A
+ * directory is used by one cache at a time, in this or any other process: a second one is
+ * refused.
  *
  * <h2>Checksums</h2>
  * {@link #open(String, RangeSource, ObjectChecksum)} checks the object as {@link
@@ -219,7 +222,7 @@ public final class FetchCache implements Closeable {
     CacheEntry.Generation g = a.generation();
     if (a.starter()) {
       try {
-        g.store = startStore(e, a.created(), source, checksum);
+        g.store = startStore(e, a.created(), a.recovered(), source, checksum);
         g.ready.open();
       } catch (IOException | RuntimeException | Error ex) {
         g.ready.fail(ex);
@@ -246,10 +249,21 @@ public final class FetchCache implements Closeable {
     return new Handle(this, e, g.store);
   }
 
-  private FetchStore startStore(CacheEntry e, boolean created, RangeSource source,
-      ObjectChecksum checksum) throws IOException {
+  private FetchStore startStore(CacheEntry e, boolean created, boolean recovered,
+      RangeSource source, ObjectChecksum checksum) throws IOException {
     if (created) {
       journal.entry(e.id, e.key, e.object, e.partSize);
+    }
+    if (recovered && config.verifyOnRecovery) {
+      // No store writes the file yet (this open starts the entry's first one) and a held entry
+      // is never evicted, so the parts read here are the ones the store will serve.
+      List<Integer> damaged = RecoveredParts.damaged(e.file, index.presentParts(e), e.partSize,
+          e.object.size());
+      if (!damaged.isEmpty()) {
+        LOG.warn("[FetchCache #{}] {}: parts {} do not match their journaled CRC32C; fetching"
+            + " them again", tracer.instance(), e, damaged);
+        index.dropRecoveredParts(e, damaged);
+      }
     }
     FetchStore previous = index.previous(e);
     if (previous != null) {
@@ -585,6 +599,7 @@ public final class FetchCache implements Closeable {
     private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
     private Duration readTimeout = FetchStore.DEFAULT_READ_TIMEOUT;
     private Executor executor;
+    private boolean verifyOnRecovery;
 
     private Builder(Path directory) {
       this.directory = directory;
@@ -599,6 +614,7 @@ public final class FetchCache implements Closeable {
       b.retryPolicy = retryPolicy;
       b.readTimeout = readTimeout;
       b.executor = executor;
+      b.verifyOnRecovery = verifyOnRecovery;
       return b;
     }
 
@@ -702,6 +718,23 @@ public final class FetchCache implements Closeable {
      */
     public Builder executor(Executor executor) {
       this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
+     * Whether the parts of an entry recovered from an earlier run are re-read and checked against
+     * their journaled CRC32C when the entry is first opened; default off. A part that does not
+     * match (its bytes were damaged on disk, or the file was changed behind the cache's back) is
+     * fetched again and does not count as resumed. Without it the journal is trusted: a part it
+     * names is served as the file holds it, and only a caller-given MD5 or SHA-256 (which are
+     * computed from the file) could notice damage. The check reads every recovered part of the
+     * entry once, on the opening thread, before the open returns.
+     *
+     * @param verify whether to re-verify recovered parts
+     * @return this builder
+     */
+    public Builder verifyOnRecovery(boolean verify) {
+      this.verifyOnRecovery = verify;
       return this;
     }
 

@@ -41,6 +41,24 @@ final class SecondFileSystem implements AutoCloseable {
     throw new AssertionError("unreachable");
   }
 
+  /**
+   * Mounts a tmpfs of exactly {@code size} (mount syntax: "8m"), for tests that must fill a file
+   * system; a test where mounting is impossible (not root) is skipped by an assumption that says
+   * why. Unlike {@link #create} it never falls back to {@code /dev/shm}, whose size is not the
+   * test's to choose.
+   */
+  static SecondFileSystem mountTmpfs(String size) throws IOException, InterruptedException {
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    Path dir = Files.createTempDirectory(tmp, "latchwork-small-fs-");
+    String why = run("mount", "-t", "tmpfs", "-o", "size=" + size + ",mode=700", "tmpfs",
+        dir.toString());
+    if (why != null) {
+      Files.delete(dir);
+      Assumptions.abort("cannot mount a tmpfs of " + size + ": " + why);
+    }
+    return new SecondFileSystem(dir, true);
+  }
+
   /** The directory, on a file system other than {@code java.io.tmpdir}'s. */
   Path dir() {
     return dir;

@@ -22,6 +22,19 @@ final class StoreTesting {
     }
   }
 
+  /** Reads a cache handle's whole object; each read waits at most 30 s for its bytes. */
+  static byte[] readAll(FetchCache.Handle h) throws Exception {
+    byte[] out = new byte[(int) h.size()];
+    java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(out);
+    while (buf.hasRemaining()) {
+      int n = h.read(buf, buf.position(), Duration.ofSeconds(30));
+      if (n <= 0) {
+        throw new AssertionError("read at " + buf.position() + " of " + h + " returned " + n);
+      }
+    }
+    return out;
+  }
+
   /** Waits (without sleeping) until {@code t} is parked or has ended. */
   static void awaitParked(Thread t) {
     for (;;) {
