@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * {@code maxBytes}. Space for a part is reserved before the part is fetched, so the bytes counted
  * never exceed the budget; when a reservation does not fit, unused entries are evicted in LRU
  * order, and when nothing can be evicted the fetch waits for space (woken when a handle closes,
- * a reservation is given back, an entry is deleted, its store stops or the cache closes).
+ * a reservation is given back, an entry is deleted, its store stops or the cache closes). A
+ * reservation of a part that a stopped store of the same entry is still fetching waits for that
+ * fetch to end (woken when it does) and takes the part's space over.
  *
  * <p>Thread-safe. One lock guards the whole index and the entries' mutable fields; it is never
  * held across I/O (deleting a file, writing the journal, reading the file system's free space) or
@@ -50,6 +52,16 @@ final class CacheIndex {
    * then, without the lock, waits for its last store to have terminated, deletes the file and
    * journals the removal, and only then subtracts its bytes: a reservation never counts space
    * that is still allocated.
+   *
+   * Two stores of one entry: the last handle's close stops the entry's store, and the next open
+   * starts a new one as soon as the old one's file is closed, while the old store's fetch of a
+   * part may still be winding down with the part's space reserved (in `fetching`). That fetch
+   * ends by completing the part (partPresent) or giving it up (partAbandoned, to `dirty`), and
+   * both wake the space waiters: the new store's reservation of the same part waits for that end
+   * rather than for space (reserving again would count the part twice, and with a full budget
+   * would wait for space that only this part holds), then takes the part's counted space over,
+   * whether the part is dirty or already present (the new store began before it was, so it
+   * fetches it again, over the same bytes).
    *
    * Open racing eviction of the same key: both decide under the lock. Either the open finds the
    * entry first (handles > 0: the eviction skips it) or the eviction removed it first (the open
@@ -294,9 +306,17 @@ final class CacheIndex {
         if (closed || stopped.isOpen() || (e.removed && e.handles == 0)) {
           return DownloadHooks.Reservation.STOPPED;
         }
-        if (e.dirty.remove(part)) {
+        if (e.dirty.remove(part) || e.crcs.containsKey(part)) {
           e.fetching.add(part); // its space is still counted
           return DownloadHooks.Reservation.GRANTED;
+        }
+        if (e.fetching.contains(part)) {
+          // A stopped store of this entry still fetches it (see the notes): wait for its end.
+          if (!urgent) {
+            return DownloadHooks.Reservation.DEFERRED;
+          }
+          spaceChanged.await();
+          continue;
         }
         boolean fits = used + bytes <= maxBytes;
         boolean free = usable == Long.MAX_VALUE || usable - bytes >= minFreeBytes;
@@ -350,6 +370,7 @@ final class CacheIndex {
     try {
       e.fetching.remove(part);
       e.crcs.put(part, crc);
+      spaceChanged.signalAll(); // a newer store of the entry may wait for this fetch to end
     } finally {
       lock.unlock();
     }
@@ -361,6 +382,7 @@ final class CacheIndex {
     try {
       if (e.fetching.remove(part)) {
         e.dirty.add(part);
+        spaceChanged.signalAll(); // a newer store of the entry may wait to take the part over
       }
     } finally {
       lock.unlock();

@@ -3,10 +3,8 @@ package dev.latchwork.jcstress.fetch;
 import dev.latchwork.fetch.ClosedStoreException;
 import dev.latchwork.fetch.FetchStore;
 import dev.latchwork.fetch.RangeSource;
-import dev.latchwork.fetch.RangeSourceException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -14,7 +12,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -51,8 +48,8 @@ final class GatedSource implements RangeSource {
 
   final CompletableFuture<Void> gate = new CompletableFuture<>();
 
-  /** Opens a store of one part over a new gated source. */
-  static FetchStore openStore(GatedSource source) {
+  /** Opens a store of one part over {@code source} (a gated one). */
+  static FetchStore openStore(RangeSource source) {
     try {
       return FetchStore.builder(source).tempDirectory(TEMP_DIR).partSize(SIZE).parallelism(1)
           .executor(FETCHERS).open();
@@ -89,12 +86,20 @@ final class GatedSource implements RangeSource {
 
   /** Reads 8 bytes at 8: "DATA" if they are the object's, "CLOSED", or what went wrong. */
   static String readEight(FetchStore store) {
-    ByteBuffer buf = ByteBuffer.allocate(8);
+    return read(store, 8, 8);
+  }
+
+  /**
+   * Reads {@code length} bytes at {@code position}: "DATA" if they are the object's, "CLOSED",
+   * or what went wrong.
+   */
+  static String read(FetchStore store, int position, int length) {
+    ByteBuffer buf = ByteBuffer.allocate(length);
     try {
-      int n = store.read(buf, 8);
-      boolean exact = n == 8;
-      for (int i = 0; i < 8 && exact; i++) {
-        exact = buf.get(i) == (byte) (8 + i);
+      int n = store.read(buf, position);
+      boolean exact = n == length;
+      for (int i = 0; i < length && exact; i++) {
+        exact = buf.get(i) == DATA[position + i];
       }
       return exact ? "DATA" : "BAD";
     } catch (ClosedStoreException e) {
@@ -102,6 +107,11 @@ final class GatedSource implements RangeSource {
     } catch (IOException | InterruptedException | RuntimeException e) {
       return e.toString();
     }
+  }
+
+  /** The object's bytes {@code [start, end)}, as a new buffer over them. */
+  static ByteBuffer bytes(long start, long end) {
+    return ByteBuffer.wrap(DATA, (int) start, (int) (end - start));
   }
 
   /** Returns true if {@code file} exists and holds exactly the object's bytes. */
@@ -143,18 +153,7 @@ final class GatedSource implements RangeSource {
 
       @Override
       public int read(byte[] b, int off, int len) throws IOException {
-        try {
-          CompletableFuture.anyOf(gate, closed).get();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new InterruptedIOException("interrupted at the gate");
-        } catch (ExecutionException e) {
-          throw new RangeSourceException(RangeSourceException.Kind.PERMANENT, "gate failed",
-              e.getCause());
-        }
-        if (closed.isDone()) {
-          throw new IOException("stream closed");
-        }
+        SourceGate.await(gate, closed);
         if (position >= end) {
           return -1;
         }
