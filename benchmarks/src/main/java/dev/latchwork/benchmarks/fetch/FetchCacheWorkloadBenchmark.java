@@ -177,7 +177,6 @@ public class FetchCacheWorkloadBenchmark {
   public void stop() throws Exception {
     try {
       if (cache != null) {
-        System.out.println("FetchCache at the end of the trial: " + cache.stats());
         cache.close();
       }
       if (fetchPool != null) {
