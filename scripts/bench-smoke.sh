@@ -29,7 +29,7 @@ status=0
   -p waiters=1 -p threadKind="$kinds" -p producerWork=200 \
   -p chunkSize=65536 -p threads=2 \
   -p workers=2 -p payloadMiB=8 -p chunkCount=16 \
-  -p objectMiB=16 -p parallelism=2 \
+  -p objectMiB=16 -p parallelism=2 -p budgetPercent=50 \
   >"$work/log" 2>&1 || status=$?
 end=$(date +%s)
 

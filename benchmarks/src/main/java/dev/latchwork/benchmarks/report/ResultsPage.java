@@ -120,6 +120,22 @@ public final class ResultsPage {
         "Open a store on an object served at 256 KiB/s per connection in 8 MiB parts (parallelism"
             + " 1) and read the first 4 KiB of the first part: the reader is served as soon as its"
             + " bytes have landed, not when the whole part has (which would take about 32 s).");
+    section(
+        "FetchCacheWorkloadBenchmark",
+        "Fetch cache: many readers of many objects (FUSE-like workload)",
+        "8 reader threads each open a random one of 20 objects of 8 MiB, read a random 1 MiB range"
+            + " in 128 KiB reads, check it and close, over the loopback HTTP server with 32 MiB/s"
+            + " per connection, 128 MiB/s for all connections together and 10 ms before every"
+            + " response (HEAD included); 1 MiB parts. latchwork: one `FetchCache` shared by all"
+            + " readers (parallelism 8 across all objects, a disk budget of `budgetPercent` of the"
+            + " objects' total, filled by the warm-up iteration; at 50 entries are evicted and"
+            + " fetched again). Alternatives, the design it replaces:"
+            + " every open creates its own `FetchStore` (no sharing, nothing kept after close),"
+            + " with parallelism 8 per store (`storePerOpen`) or 8 per store sharing one"
+            + " `FetchBudget` of 8 (`storePerOpenSharedBudget`: the cache's total). Score: opens"
+            + " per second (× 1 MiB = bytes read per second). `budgetPercent` changes nothing for"
+            + " the stores, which keep nothing after close; they are run under each value so that"
+            + " every ratio compares one run's rows.");
   }
 
   private static void section(String cls, String title, String text) {
@@ -291,6 +307,12 @@ public final class ResultsPage {
                 + " served waiter returned, mean over waits",
             ResultsPage::stepsLatePerServedWait);
       }
+      if (cls.equals("FetchCacheWorkloadBenchmark")) {
+        derivedTable(md, rows, "Mean time to first byte per open, ms (from calling open to the"
+            + " first 128 KiB read returning)", ResultsPage::meanTimeToFirstByteMillis);
+        derivedTable(md, rows, "Bytes downloaded per byte read (what the server sent, over what"
+            + " the readers read)", ResultsPage::downloadAmplification);
+      }
       allRowsTable(md, rows);
     }
     return md.toString();
@@ -385,6 +407,14 @@ public final class ResultsPage {
       return Double.NaN;
     }
     return n.score() / d.score();
+  }
+
+  static double meanTimeToFirstByteMillis(Result r) {
+    return ratio(r, "ttfbNanos", "opens") / 1e6;
+  }
+
+  static double downloadAmplification(Result r) {
+    return ratio(r, "downloadedBytes", "bytesRead");
   }
 
   static double wakeUpsPerAdvance(Result r) {
@@ -799,6 +829,57 @@ public final class ResultsPage {
       } else {
         target("fetch.ttfb", t, "-", null);
       }
+    }
+    evaluateCacheTargets();
+  }
+
+  /**
+   * The cache's FUSE-like workload, per scenario: throughput above and mean time to first byte
+   * below each store-per-open design's, from rows of the same scenario.
+   */
+  private void evaluateCacheTargets() {
+    String cls = "FetchCacheWorkloadBenchmark";
+    List<String> alts = List.of("storePerOpen", "storePerOpenSharedBudget");
+    List<Result> lws = results.stream()
+        .filter(r -> r.benchmarkClass().equals(cls) && r.impl().equals(LATCHWORK)).toList();
+    if (lws.isEmpty()) {
+      target("cache.throughput", "cache workload throughput higher than one `FetchStore` per open",
+          "-", null);
+      target("cache.ttfb", "cache workload time to first byte lower than one `FetchStore` per open",
+          "-", null);
+    }
+    for (Result lw : lws) {
+      String suffix = " (" + lw.scenarioLabel() + ")";
+      String id = lw.scenario().getOrDefault("budgetPercent", "?");
+      StringBuilder thr = new StringBuilder();
+      StringBuilder ttfb = new StringBuilder();
+      Boolean thrMet = true;
+      Boolean ttfbMet = true;
+      double lwTtfb = meanTimeToFirstByteMillis(lw);
+      for (String altName : alts) {
+        Optional<Result> alt = match(results, lw, altName);
+        if (alt.isEmpty()) {
+          thrMet = null;
+          ttfbMet = null;
+          break;
+        }
+        double s = speedUp(lw, alt.get());
+        double altTtfb = meanTimeToFirstByteMillis(alt.get());
+        thrMet &= s > 1;
+        ttfbMet &= lwTtfb < altTtfb;
+        thr.append(thr.length() == 0 ? "" : "; ").append(String.format(Locale.ROOT,
+            "%s vs %s (%s): %s×", score(lw.primary()), score(alt.get().primary()), altName,
+            fmt(s)));
+        ttfb.append(ttfb.length() == 0 ? "" : "; ").append(String.format(Locale.ROOT,
+            "%s vs %s ms (%s): %s× lower", fmt(lwTtfb), fmt(altTtfb), altName,
+            fmt(altTtfb / lwTtfb)));
+      }
+      target("cache.throughput." + id, "cache workload throughput higher than one `FetchStore`"
+          + " per open, with and without a shared budget" + suffix,
+          thrMet == null ? "-" : thr.toString(), thrMet);
+      target("cache.ttfb." + id, "cache workload mean time to first byte lower than one"
+          + " `FetchStore` per open, with and without a shared budget" + suffix,
+          ttfbMet == null ? "-" : ttfb.toString(), ttfbMet);
     }
   }
 

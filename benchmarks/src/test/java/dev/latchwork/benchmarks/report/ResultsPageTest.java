@@ -147,4 +147,41 @@ class ResultsPageTest {
     assertThat(Files.readString(dir.resolve("charts/TracerBenchmark.svg"))).startsWith("<svg");
     assertThat(Result.fromJmhJson(Files.readString(merged))).hasSize(6);
   }
+
+  private static String workloadRow(String impl, String budget, double opsPerSecond, double opens,
+      double ttfbNanos, double downloaded) {
+    return row("fetch.FetchCacheWorkloadBenchmark.openReadRangeClose", "thrpt",
+        "\"impl\" : \"" + impl + "\", \"budgetPercent\" : \"" + budget + "\"", opsPerSecond,
+        Double.NaN, "ops/s", aux("opens", opens) + "," + aux("ttfbNanos", ttfbNanos) + ","
+            + aux("bytesRead", opens * 1048576) + "," + aux("downloadedBytes", downloaded));
+  }
+
+  @Test
+  void cacheWorkloadRowsGetTimeToFirstByteAndDownloadTablesAndTargetsPerBudget(@TempDir Path dir)
+      throws Exception {
+    String json = "["
+        + workloadRow("latchwork", "50", 80, 400, 400 * 40e6, 400 * 1048576 * 1.5) + ","
+        + workloadRow("storePerOpen", "50", 16, 80, 80 * 320e6, 80 * 1048576 * 8.0) + ","
+        + workloadRow("storePerOpenSharedBudget", "50", 60, 300, 300 * 30e6, 300 * 1048576 * 2.0)
+        + ","
+        + workloadRow("latchwork", "100", 320, 1600, 1600 * 12e6, 1600 * 1048576 * 0.25) + ","
+        + workloadRow("storePerOpen", "100", 16, 80, 80 * 320e6, 80 * 1048576 * 8.0)
+        + "]";
+    Path in = Files.writeString(dir.resolve("run.json"), json);
+    Path out = dir.resolve("RESULTS.md");
+    ResultsPage.main(new String[] {
+        "--out", out.toString(), "--charts", dir.resolve("charts").toString(), in.toString()});
+    String page = Files.readString(out, StandardCharsets.UTF_8);
+    assertThat(page)
+        // 40 ms against 320 and 30 ms per open; 1.5 against 8 and 2 bytes downloaded per byte read.
+        .contains("| budgetPercent=50 | 40.00 | 320.0 | **8.00×** | 30.00 | **0.750×** |")
+        .contains("| budgetPercent=50 | 1.50 | 8.00 | **5.33×** | 2.00 | **1.33×** |")
+        .contains("| budgetPercent=100 | 12.00 | 320.0 | **26.67×** | - | - |")
+        // Faster than both at 50% but a longer first byte than the shared budget's: missed.
+        .contains("(budgetPercent=50) | 80.00 ops/s vs 16.00 ops/s (storePerOpen): 5.00×;"
+            + " 80.00 ops/s vs 60.00 ops/s (storePerOpenSharedBudget): 1.33× | **met** |")
+        .contains("40.00 vs 30.00 ms (storePerOpenSharedBudget): 0.750× lower | **missed** |")
+        // An alternative missing from the run leaves the target unmeasured, never met.
+        .contains("(budgetPercent=100) | - | not measured |");
+  }
 }
