@@ -293,12 +293,20 @@ final class CacheIndex {
   /**
    * Reserves space for part {@code part} of {@code e} before it is fetched: a part a reader
    * waits for ({@code urgent}) evicts unused entries or waits as needed; a prefetch takes free
-   * space only. STOPPED if {@code stopped} opened or the cache closed first.
+   * space only. STOPPED if {@code stopped} opened or the cache closed first. {@code waiting} is
+   * run, without the lock, once before the first wait for space.
    */
   DownloadHooks.Reservation reserve(CacheEntry e, int part, boolean urgent,
-      BroadcastLatch stopped) throws InterruptedException {
+      BroadcastLatch stopped, Runnable waiting) throws InterruptedException {
     long bytes = e.partLength(part);
+    boolean tell = false;
+    boolean told = false;
     for (;;) {
+      if (tell) {
+        tell = false;
+        told = true;
+        waiting.run();
+      }
       long usable = minFreeBytes > 0 ? usableSpace() : Long.MAX_VALUE;
       CacheEntry victim;
       lock.lock();
@@ -331,6 +339,10 @@ final class CacheIndex {
         }
         victim = victimLocked(e);
         if (victim == null) {
+          if (!told) {
+            tell = true; // outside the lock, then look again: space may have come meanwhile
+            continue;
+          }
           waitingForSpace++;
           try {
             if (free) {
@@ -400,9 +412,12 @@ final class CacheIndex {
   }
 
   /**
-   * Removes {@code e} from the index (its object failed its checksum or changed); it is deleted
-   * now if unused, else by the close of its last handle.
+   * Removes {@code e} from the index (its object failed its checksum or changed); if unused, it
+   * is deleted once its last store has terminated (now, if it has), else by the close of its last
+   * handle. Never waits: the discard comes from a fetch thread of that store, which may hold its
+   * file for a part's completion, and so keep it from terminating until this returns.
    */
+  @SuppressWarnings("FutureReturnValueIgnored") // for its side effect; delete() logs failures
   void discard(CacheEntry e) {
     List<CacheEntry> stale = new ArrayList<>();
     lock.lock();
@@ -411,7 +426,14 @@ final class CacheIndex {
     } finally {
       lock.unlock();
     }
-    deleteAll(stale);
+    for (CacheEntry unused : stale) {
+      FetchStore last = previous(unused);
+      if (last == null) {
+        delete(unused);
+      } else {
+        last.terminated().toFuture().whenComplete((ignored, failure) -> delete(unused));
+      }
+    }
   }
 
   void deleteAll(List<CacheEntry> stale) {

@@ -77,7 +77,10 @@ final class Download {
    * it puts its watermark into watermarks and then takes the part out of `deferred` (undefer, which
    * starts a fetch of its own); a worker that defers a part adds it to `deferred` and then looks at
    * watermarks (and wantAll). Each side writes its own set before reading the other's, so at
-   * least one sees the other, and the remove decides which one fetches it: exactly once.
+   * least one sees the other, and the remove decides which one fetches it: exactly once. A part
+   * waiting for space counts in the progress (EntryParts). The fetcher holds the temp file from a
+   * part's last write until completePart has recorded and journaled the part (EntryParts), so a
+   * close racing the completion keeps the part instead of losing it.
    *
    * Cancellation: stop() opens stopped first and then has the fetcher close every registered
    * source transfer (PartFetcher explains why no fetch is missed). An owned executor is also shut
@@ -120,7 +123,7 @@ final class Download {
   /** Checks the object's checksum as parts land, or null. */
   private final ChecksumVerifier verifier;
   /** A cache entry's reservations and journal, or null. */
-  private final DownloadHooks hooks;
+  private final EntryParts entry;
   /** Parts present when the download began (a cache entry's), with their CRC32C. */
   private final Map<Integer, Integer> presentAtStart;
   /** Prefetched parts of a cache entry that found no free space (see the notes). */
@@ -151,7 +154,7 @@ final class Download {
     this.scheduler = new PartScheduler(partCount);
     this.fetcher = new PartFetcher(tracer, source, object, partSize, file, settings.retryPolicy(),
         TimeUnit.NANOSECONDS.convert(settings.readTimeout()), settings.backoff(), stopped,
-        this::fail, this::retrying, this::written);
+        this::fail, this::retrying, this::written, options.hooks() != null);
     if (settings.executor() != null) {
       this.executor = settings.executor();
       this.ownedExecutor = null;
@@ -163,7 +166,8 @@ final class Download {
         ? null : new ProgressDispatcher(this::progress, settings.listener(), executor);
     this.lane = options.budget() == null
         ? null : options.budget().newLane(source.toString(), scheduler::hasDemand);
-    this.hooks = options.hooks();
+    this.entry = options.hooks() == null ? null
+        : new EntryParts(tracer, file, options.hooks(), this::fail, this::signalProgress);
     this.presentAtStart = options.present();
     this.verifier = options.verify() == null ? null
         : new ChecksumVerifier(source.toString(), options.verify(), size, partSize,
@@ -407,7 +411,7 @@ final class Download {
   /** Returns a snapshot of the progress. */
   FetchProgress progress() {
     return new FetchProgress(bytesPresent.get(), size, partsDone.get(), partsInFlight.get(),
-        retries.get());
+        retries.get(), entry == null ? 0 : entry.waitingForSpace());
   }
 
   /** Returns the executor the download created, or null if one was supplied (for tests). */
@@ -479,8 +483,8 @@ final class Download {
 
   /** Reserves (for a cache entry), fetches and publishes part {@code p}. */
   private void fetchPart(int p, boolean urgent) {
-    if (hooks != null) {
-      DownloadHooks.Reservation r = reserveOrFail(p, urgent);
+    if (entry != null) {
+      DownloadHooks.Reservation r = entry.reserve(p, urgent, stopped);
       if (r == DownloadHooks.Reservation.STOPPED) {
         return;
       }
@@ -503,8 +507,8 @@ final class Download {
       if (!fetched) {
         partsInFlight.decrementAndGet();
         signalProgress();
-        if (hooks != null) {
-          hooks.partAbandoned(p);
+        if (entry != null) {
+          entry.abandoned(p);
         }
       }
     }
@@ -540,7 +544,7 @@ final class Download {
 
   /** Every part is wanted from now on (awaitComplete): no part stays deferred. */
   private void wantAll() {
-    if (hooks == null || wantAll) {
+    if (entry == null || wantAll) {
       return;
     }
     wantAll = true;
@@ -560,49 +564,34 @@ final class Download {
     }
   }
 
-  private DownloadHooks.Reservation reserveOrFail(int p, boolean urgent) {
-    try {
-      return hooks.reserve(p, urgent, stopped);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      fail(new InterruptedIOException("fetch thread interrupted waiting for cache space"));
-      return DownloadHooks.Reservation.STOPPED;
-    }
-  }
-
+  /** Publishes fetched part {@code p}; for a cache entry, the fetch handed over the file's hold. */
   private void completePart(int p, int crc) {
     long start = (long) p * partSize;
     long end = Math.min(size, start + partSize);
-    partsInFlight.decrementAndGet();
-    partsDone.incrementAndGet();
-    // A cache entry's part is journaled while the file is held open, so that a close (which
-    // waits for the file to drain) never overtakes the journaling of a part a reader has seen;
-    // and it is in the entry's state before any reader can see it.
-    boolean held = hooks != null && file.hold();
-    if (hooks != null) {
-      hooks.partPresent(p, crc);
-    }
-    presentRanges.updateAndGet(s -> s.add(start, end));
-    ProgressNotifier watermark = watermarks.remove(p);
-    if (watermark != null) {
-      watermark.tryComplete();
-    }
-    // The part's last write left its bytes for this add (see written), so bytesPresent reaches
-    // the size only after the counters above are final.
-    Long lastWrite = heldBack.remove(p);
-    publish(lastWrite == null ? 0 : lastWrite);
-    if (verifier != null) {
-      verifier.partDone(p, crc);
-    }
-    if (held) {
-      try {
-        file.forceHeld();
-        hooks.partDurable(p, crc);
-      } catch (IOException e) {
-        LOG.debug("[FetchStore #{}] forcing {} failed; part {} is not journaled",
-            tracer.instance(), file, p, e);
-      } finally {
-        file.release();
+    boolean present = false;
+    try {
+      partsInFlight.decrementAndGet();
+      partsDone.incrementAndGet();
+      // In the entry's state before any reader can see it.
+      if (entry != null) {
+        entry.present(p, crc);
+      }
+      presentRanges.updateAndGet(s -> s.add(start, end));
+      ProgressNotifier watermark = watermarks.remove(p);
+      if (watermark != null) {
+        watermark.tryComplete();
+      }
+      // The part's last write left its bytes for this add (see written), so bytesPresent
+      // reaches the size only after the counters above are final.
+      Long lastWrite = heldBack.remove(p);
+      publish(lastWrite == null ? 0 : lastWrite);
+      if (verifier != null) {
+        verifier.partDone(p, crc);
+      }
+      present = true;
+    } finally {
+      if (entry != null) {
+        entry.finish(p, crc, present); // journals it, and only then may the file be released
       }
     }
     signalProgress();
@@ -659,8 +648,8 @@ final class Download {
     if (lane != null) {
       lane.close();
     }
-    if (hooks != null) {
-      hooks.stopped(failure.get());
+    if (entry != null) {
+      entry.stopped(failure.get());
     }
   }
 

@@ -24,10 +24,12 @@ interface DownloadHooks {
    * that is free and otherwise is deferred.
    *
    * @param stopped opens when the download stops; a wait must end then
+   * @param waiting run at most once, on the calling thread and holding no lock, before the first
+   *     wait for space
    * @return the decision
    * @throws InterruptedException if interrupted while waiting
    */
-  Reservation reserve(int part, boolean urgent, BroadcastLatch stopped)
+  Reservation reserve(int part, boolean urgent, BroadcastLatch stopped, Runnable waiting)
       throws InterruptedException;
 
   /**
@@ -37,7 +39,11 @@ interface DownloadHooks {
    */
   void partPresent(int part, int crc);
 
-  /** Part {@code part} is present and its bytes are forced to storage: it may be journaled. */
+  /**
+   * Part {@code part} is present and its bytes are forced to storage: it may be journaled. Called
+   * while the store's temp file is still held for the part, so a close of the store (and so the
+   * cache's close, which waits for its stores' files) waits for this call to return.
+   */
   void partDurable(int part, int crc);
 
   /** The fetch of a reserved part ended without it (failed, aborted or refused). */

@@ -49,7 +49,9 @@ import org.slf4j.LoggerFactory;
  * never exceeds {@code maxBytes}. When a reservation does not fit, the least recently used
  * entries that no handle holds are evicted; an entry in use is never evicted. When nothing can
  * be evicted the fetch waits for space (readers wait with it, within their timeouts; the wait
- * shows in {@code toString()} and as an in-flight {@code reserve} span of the {@link Tracer}).
+ * shows in each handle's {@link Handle#progress() progress} as {@link
+ * FetchProgress#partsWaitingForSpace}, in {@code toString()}, and as an in-flight {@code
+ * awaitSpace} operation of the entry's store in the {@link Tracer}).
  * Parts fetched ahead of readers only take free space, in the order they reserve it: the last
  * free space may go to a part nobody has read yet, and a reader of another part, even of the same
  * object, then waits as above.
@@ -80,6 +82,10 @@ import org.slf4j.LoggerFactory;
  * <h2>Closing</h2>
  * {@link #close()} closes every entry's download, waking every waiting reader with {@link
  * ClosedStoreException}, and releases the directory; what is present stays for the next cache.
+ * A part whose last byte was written when its download stopped (the cache's close or the entry's
+ * last handle's) is kept: it is recorded and journaled, and the cache's close returns only
+ * after that (local work: the close never waits for a network read), so neither the entry's
+ * next handle nor the next cache fetches it again.
  *
  * <p>Thread-safe. Memory consistency effects are those of {@link FetchStore} per entry; in
  * addition, actions before a handle's {@code close()} happen-before the eviction of its entry.
@@ -388,11 +394,11 @@ public final class FetchCache implements Closeable {
     }
 
     @Override
-    public Reservation reserve(int part, boolean urgent, BroadcastLatch stopped)
-        throws InterruptedException {
+    public Reservation reserve(int part, boolean urgent, BroadcastLatch stopped,
+        Runnable waiting) throws InterruptedException {
       Tracer.Span span = tracer.enter("reserve", "key", entry.key, "part", part);
       try {
-        return index.reserve(entry, part, urgent, stopped);
+        return index.reserve(entry, part, urgent, stopped, waiting);
       } finally {
         span.close();
       }
@@ -530,7 +536,8 @@ public final class FetchCache implements Closeable {
 
     /**
      * Returns a snapshot of the entry's download; present parts recovered from disk count as
-     * done.
+     * done, and parts waiting for the cache's disk space count in {@link
+     * FetchProgress#partsWaitingForSpace}.
      *
      * @return the progress
      */

@@ -368,7 +368,8 @@ public final class FetchStore implements Closeable {
   /**
    * Closes the store: stops fetching, wakes every waiting operation with {@link
    * ClosedStoreException}, and deletes the temp file once reads in progress have left it. Returns
-   * without waiting for I/O. Calling it again has no effect.
+   * without waiting for I/O; a part whose fetch was still completing goes with the file. Calling
+   * it again has no effect.
    */
   @Override
   public void close() {

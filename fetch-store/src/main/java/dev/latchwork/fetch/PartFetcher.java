@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every write of a part's bytes happens-before {@link #fetch(int, int[])} returns true for it. Once
  * {@code stopped} has opened and {@link #abortInFlight()} has run, no fetch writes again (a fetch
- * blocked in a source read is woken by its stream being closed) and no new retry starts.
+ * blocked in a source read is woken by its stream being closed) and no new retry starts; a
+ * fetcher that holds completions may still finish a part's last write, begun while the temp file
+ * was open, and that part is then fetched (see {@link #fetch}).
  *
  * <p>Tracing: each part is one {@code fetchPart} operation. An attempt that fails and is retried
  * is logged as a {@code fetchPart RETRY} line (DEBUG, on the store's logger); the operation's EXIT
@@ -38,14 +40,24 @@ final class PartFetcher {
   /*
    * Implementation notes.
    *
-   * Resume: reached[0] is the first byte of the part not yet in the temp file; it survives a failed
-   * attempt, so that the retry asks the source only for the rest. A write to a closed temp file
-   * throws ClosedStoreException, which no retry touches.
+   * Resume: Part.reached is the first byte of the part not yet in the temp file; it survives a
+   * failed attempt, so that the retry asks the source only for the rest. A write to a closed temp
+   * file throws ClosedStoreException, which no retry touches.
    *
    * Cancellation: a fetch registers its transfer in inFlight and re-checks the stop flag after
    * registering, so the closer (which opens stopped first and then calls abortInFlight, closing
    * every registered stream) either sees the stream or the fetch sees the flag. Backoffs wait on
    * stopped, so a close cuts them short.
+   *
+   * Held completions (a cache entry, whose file outlives the store): the write that ends a part
+   * holds the temp file first (TempFile.hold) and writes held, and the hold passes to fetch()'s
+   * caller, who records the completion and releases it. So a close either comes first (the hold
+   * fails, nothing of that write lands: the part is not complete) or waits, in the file's drain,
+   * until the completion is recorded: no interleaving leaves a part whose bytes are all written
+   * unrecorded. Once its last byte is written the part is complete: a transfer that fails after
+   * that (aborted by the close while it still reads, say) fails no part. The hold covers one
+   * local write and the completion's local work, never a source read, so a close never waits
+   * for the network.
    *
    * Delivery: each attempt asks the source for a RangeTransfer and hands it a Sink that writes at
    * the resume point only and publishes each write at once (Written: the part's watermark and the
@@ -78,6 +90,8 @@ final class PartFetcher {
   private final Consumer<Throwable> onFailure;
   private final Runnable onRetry;
   private final Set<RangeTransfer> inFlight = ConcurrentHashMap.newKeySet();
+  /** Hold the temp file from each part's last write on, for the caller (see the notes). */
+  private final boolean holdCompletions;
   /** Sees every run of bytes right after it was written (a checksum verifier), or null. */
   private volatile WriteObserver observer;
 
@@ -112,11 +126,13 @@ final class PartFetcher {
    * @param onFailure fails the store for good with its argument
    * @param onRetry called before each backoff, to count the retry
    * @param onWritten called after every write
+   * @param holdCompletions hold the temp file from each part's last write on: {@link #fetch}
+   *     returning true then hands the hold to the caller
    */
   PartFetcher(Tracer tracer, RangeSource source, RangeSource.ObjectInfo object, long partSize,
       TempFile file, RetryPolicy retryPolicy, long readTimeoutNanos, RetryPolicy.Backoff backoff,
       BroadcastLatch stopped, Consumer<Throwable> onFailure, Runnable onRetry,
-      Written onWritten) {
+      Written onWritten, boolean holdCompletions) {
     this.tracer = tracer;
     this.source = source;
     this.object = object;
@@ -130,6 +146,7 @@ final class PartFetcher {
     this.stopped = stopped;
     this.onFailure = onFailure;
     this.onRetry = onRetry;
+    this.holdCompletions = holdCompletions;
   }
 
   /** Sets the observer of written bytes; before the first fetch. */
@@ -139,46 +156,111 @@ final class PartFetcher {
 
   /**
    * Fetches part {@code p} into the temp file; returns false if it failed or was aborted. On
-   * success {@code crcOut[0]} is the CRC32C of the part, computed as its bytes arrived. The part's
-   * trace has ended (EXIT line, JFR event) before this method returns or fails the store.
+   * success {@code crcOut[0]} is the CRC32C of the part, computed as its bytes arrived, and, if
+   * this fetcher holds completions, the temp file is {@linkplain TempFile#hold held} for the
+   * caller, who must {@linkplain TempFile#release release} it once the completion is recorded;
+   * on any other outcome nothing stays held. A part whose last write has begun is fetched, even
+   * if the store closed meanwhile. The part's trace has ended (EXIT line, JFR event) before this
+   * method returns or fails the store.
    */
   boolean fetch(int p, int[] crcOut) {
     long start = (long) p * partSize;
-    long end = Math.min(size, start + partSize);
-    IOException e = fetchTraced(p, start, end, crcOut);
-    if (e == null) {
+    Part part = new Part(p, start, Math.min(size, start + partSize));
+    boolean fetched = false;
+    try {
+      IOException e = fetchTraced(part, crcOut);
+      if (e == null) {
+        fetched = true;
+        return true;
+      }
+      if (e instanceof InterruptedIOException) {
+        Thread.currentThread().interrupt();
+      }
+      if (!isStopped()) {
+        onFailure.accept(RetryPolicy.isRetryable(e)
+            ? new IOException("part " + p + " [" + start + ", " + part.end + ") of " + source
+                + " failed " + retryPolicy.maxAttempts() + " times; last failure: " + e, e)
+            : e);
+      }
+      return false;
+    } finally {
+      if (!fetched) {
+        part.release(); // a bug thrown past the last write must not keep the file forever
+      }
+    }
+  }
+
+  /** One part's fetch across its attempts. */
+  private final class Part {
+    final int index;
+    final long start;
+    final long end;
+    /** The first byte not yet in the temp file; survives a failed attempt. */
+    long reached;
+    /** Covers [start, reached). */
+    final CRC32C crc = new CRC32C();
+    /** The temp file is held for this part's completion (holdCompletions only). */
+    boolean held;
+
+    Part(int index, long start, long end) {
+      this.index = index;
+      this.start = start;
+      this.end = end;
+      this.reached = start;
+    }
+
+    /**
+     * Holds the file for the write that ends the part, if completions are held (see the notes).
+     *
+     * @return whether the write must be done held
+     * @throws ClosedStoreException if the file is closed: the write must not happen
+     */
+    boolean holdFor(long writeEnd) throws ClosedStoreException {
+      if (!holdCompletions || writeEnd != end) {
+        return false;
+      }
+      if (!held) {
+        if (!file.hold()) {
+          throw new ClosedStoreException("fetch aborted: store closed");
+        }
+        held = true;
+      }
       return true;
     }
-    if (e instanceof InterruptedIOException) {
-      Thread.currentThread().interrupt();
+
+    /** Ends the hold unless the part is complete (a write that failed or fell short). */
+    void releaseUnlessComplete() {
+      if (reached != end) {
+        release();
+      }
     }
-    if (!isStopped()) {
-      onFailure.accept(RetryPolicy.isRetryable(e)
-          ? new IOException("part " + p + " [" + start + ", " + end + ") of " + source
-              + " failed " + retryPolicy.maxAttempts() + " times; last failure: " + e, e)
-          : e);
+
+    void release() {
+      if (held) {
+        held = false;
+        file.release();
+      }
     }
-    return false;
   }
 
   /**
    * Runs the attempts of part {@code p} inside its {@code fetchPart} span and JFR event, and
    * returns null on success or the last attempt's failure, with both ended.
    */
-  private IOException fetchTraced(int p, long start, long end, int[] crcOut) {
-    long[] reached = {start};
+  private IOException fetchTraced(Part part, int[] crcOut) {
+    int p = part.index;
     int[] attempts = {1};
     boolean succeeded = false;
     PartFetchEvent event = FlightRecorderState.isInitialized() ? PartFetchEvent.begun() : null;
-    try (Tracer.Span span = tracer.enter("fetchPart", "part", p, "start", start).failUnlessOk()) {
-      CRC32C crc = new CRC32C(); // covers [start, reached[0]) across attempts
+    try (Tracer.Span span =
+        tracer.enter("fetchPart", "part", p, "start", part.start).failUnlessOk()) {
       try {
-        retryPolicy.call(() -> copy(p, start, end, reached, crc), backoff, stopped,
+        retryPolicy.call(() -> copy(part), backoff, stopped,
             (attempt, failure, delay) -> {
               attempts[0] = attempt + 1;
-              retrying(p, attempt, reached[0], failure, delay);
+              retrying(p, attempt, part.reached, failure, delay);
             });
-        crcOut[0] = (int) crc.getValue();
+        crcOut[0] = (int) part.crc.getValue();
         span.ok();
         succeeded = true;
         return null;
@@ -188,8 +270,8 @@ final class PartFetcher {
       }
     } finally {
       if (event != null) {
-        PartFetchEvent.finish(event, tracer.instance(), p, reached[0] - start, attempts[0],
-            succeeded);
+        PartFetchEvent.finish(event, tracer.instance(), p, part.reached - part.start,
+            attempts[0], succeeded);
       }
     }
   }
@@ -211,16 +293,16 @@ final class PartFetcher {
   }
 
   /**
-   * Delivers {@code [reached[0], end)} from a new transfer of the source into the temp file,
-   * advancing {@code reached[0]} after every write. A temp-file write failure is a
+   * Delivers {@code [part.reached, part.end)} from a new transfer of the source into the temp
+   * file, advancing {@code part.reached} after every write. A temp-file write failure is a
    * TempFileException, a closed store's a ClosedStoreException, anything else the source's.
    */
-  private Void copy(int p, long partStart, long end, long[] reached, CRC32C crc)
-      throws IOException {
-    long from = reached[0];
+  private Void copy(Part part) throws IOException {
+    long from = part.reached;
+    long end = part.end;
     RangeTransfer transfer = source.transfer(object, from, end);
     inFlight.add(transfer);
-    Sink sink = new Sink(p, partStart, end, reached, crc);
+    Sink sink = new Sink(part);
     try (StreamWatchdog watchdog = StreamWatchdog.start(limits, () -> closeQuietly(transfer))) {
       if (isStopped()) {
         throw new ClosedStoreException("fetch aborted: store closed");
@@ -229,18 +311,25 @@ final class PartFetcher {
       try {
         transfer.deliverTo(sink);
       } catch (IOException e) {
+        if (part.reached == end) {
+          // Every byte of the part is written and in its CRC: a failure after that (a transfer
+          // aborted by a close while it still reads, say) takes nothing away.
+          LOG.debug("[FetchStore #{}] part {} complete; its transfer then failed",
+              tracer.instance(), part.index, e);
+          return null;
+        }
         if (watchdog.expired() && !isStopped()) {
-          throw timedOut(watchdog.reason(), reached[0], e);
+          throw timedOut(watchdog.reason(), part.reached, e);
         }
         throw e;
       }
-      if (reached[0] < end) {
+      if (part.reached < end) {
         if (watchdog.expired() && !isStopped()) {
-          throw timedOut(watchdog.reason(), reached[0], null);
+          throw timedOut(watchdog.reason(), part.reached, null);
         }
         throw new RangeSourceException(RangeSourceException.Kind.TRANSIENT,
             "short body: " + source + " ended the range [" + from + ", " + end + ") after "
-                + (reached[0] - from) + " bytes (part starts at " + partStart + ")");
+                + (part.reached - from) + " bytes (part starts at " + part.start + ")");
       }
       return null;
     } finally {
@@ -268,21 +357,13 @@ final class PartFetcher {
    * part's watermark, the store's progress) and feeds the watchdog.
    */
   private final class Sink implements RangeSink {
-    private final int part;
-    private final long partStart;
-    private final long end;
-    private final long[] reached;
-    private final CRC32C crc;
+    private final Part part;
     private StreamWatchdog watchdog;
     /** Taken from the shared pool on first use (a kernel copy only to re-read for checksums). */
     private ByteBuffer buffer;
 
-    Sink(int part, long partStart, long end, long[] reached, CRC32C crc) {
-      this.crc = crc;
+    Sink(Part part) {
       this.part = part;
-      this.partStart = partStart;
-      this.end = end;
-      this.reached = reached;
     }
 
     private ByteBuffer leased() {
@@ -309,15 +390,20 @@ final class PartFetcher {
         return;
       }
       ByteBuffer written = src.duplicate();
-      file.write(src, position);
-      written.limit(written.position() + n);
-      seen(position, written);
-      landed(position, n);
+      boolean held = part.holdFor(position + n);
+      try {
+        file.write(src, position, held);
+        written.limit(written.position() + n);
+        seen(position, written);
+        landed(position, n);
+      } finally {
+        part.releaseUnlessComplete();
+      }
     }
 
     /** Feeds the part's CRC32C and the observer with bytes just written, without a re-read. */
     private void seen(long position, ByteBuffer bytes) {
-      crc.update(bytes.duplicate());
+      part.crc.update(bytes.duplicate());
       WriteObserver o = observer;
       if (o != null) {
         o.written(position, bytes);
@@ -328,11 +414,12 @@ final class PartFetcher {
      * Reads back bytes the kernel copied file to file (they never passed through this process)
      * and feeds them to {@link #seen}: local copies pay one page-cache read for their checksums.
      */
-    private void seenAfterCopy(long position, long n) throws IOException {
+    private void seenAfterCopy(long position, long n, boolean held) throws IOException {
       for (long done = 0; done < n; ) {
         ByteBuffer b = leased();
         int len = (int) Math.min(b.capacity(), n - done);
-        int got = file.read(b, position + done, len, null);
+        int got = held ? file.readHeld(b, position + done, len, null)
+            : file.read(b, position + done, len, null);
         if (got <= 0) {
           throw new IOException("temp file " + file + " is shorter than the bytes copied into it");
         }
@@ -343,17 +430,17 @@ final class PartFetcher {
     }
 
     private void check(long position, long n) throws RangeSourceException {
-      if (position != reached[0] || n > end - position) {
+      if (position != part.reached || n > part.end - position) {
         throw new RangeSourceException(RangeSourceException.Kind.PERMANENT, source
-            + " delivered [" + position + ", " + (position + n) + ") where [" + reached[0]
-            + ", " + end + ") was expected");
+            + " delivered [" + position + ", " + (position + n) + ") where [" + part.reached
+            + ", " + part.end + ") was expected");
       }
     }
 
     private void landed(long position, long n) {
-      reached[0] = position + n;
+      part.reached = position + n;
       watchdog.progress(n);
-      onWritten.written(part, reached[0] - partStart, n);
+      onWritten.written(part.index, part.reached - part.start, n);
     }
 
     @Override
@@ -362,15 +449,21 @@ final class PartFetcher {
       // The kernel copies file to file in chunks; every chunk is published as it lands.
       long copied = 0;
       while (copied < count) {
-        check(position + copied, Math.min(FILE_CHUNK, count - copied));
-        long n = file.transferFrom(channel, channelPosition + copied,
-            Math.min(FILE_CHUNK, count - copied), position + copied);
-        if (n <= 0) {
-          break; // the source file ended
+        long at = position + copied;
+        long chunk = Math.min(FILE_CHUNK, count - copied);
+        check(at, chunk);
+        boolean held = part.holdFor(at + chunk);
+        try {
+          long n = file.transferFrom(channel, channelPosition + copied, chunk, at, held);
+          if (n <= 0) {
+            break; // the source file ended
+          }
+          seenAfterCopy(at, n, held);
+          landed(at, n);
+          copied += n;
+        } finally {
+          part.releaseUnlessComplete();
         }
-        seenAfterCopy(position + copied, n);
-        landed(position + copied, n);
-        copied += n;
       }
       return copied;
     }

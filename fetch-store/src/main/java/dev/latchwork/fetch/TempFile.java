@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * the file is closed, so no I/O ever touches a deleted or moved file. {@link #close} (the store's
  * close) closes the gate and the last operation to leave deletes the file; {@link
  * #closeForMove} followed by {@link #moveTo} closes it and then moves it on the calling thread,
- * once the operations in flight have left.
+ * once the operations in flight have left. An operation that must finish even if the store closes
+ * meanwhile (a cache entry's part from its last write to its journaling) {@link #hold holds} the
+ * file and does its I/O with the {@code held} forms, which a close does not refuse.
  *
  * <p>Memory consistency effects: actions of a thread before its {@code write} or {@code read}
  * returns, and before {@code close} or {@code closeForMove}, happen-before the file is deleted or
@@ -116,7 +118,8 @@ final class TempFile {
 
   /**
    * Holds the file open (as a read or write in flight does) until {@link #release()}; false if it
-   * is closed already.
+   * is closed already. A close meanwhile takes effect, but the file is not released (deleted,
+   * moved, or for a kept file closed, and {@link #terminated()} does not open) before the release.
    */
   boolean hold() {
     return gate.enter();
@@ -166,14 +169,36 @@ final class TempFile {
    * @throws TempFileException if the write failed
    */
   void write(ByteBuffer src, long position) throws IOException {
-    if (!gate.enter()) {
-      throw new ClosedStoreException("fetch aborted: store closed");
-    }
+    write(src, position, false);
+  }
+
+  /**
+   * Writes all of {@code src} at {@code position}; with {@code held} the caller {@linkplain #hold
+   * holds} the file, and the write runs even if the file was closed since.
+   *
+   * @throws ClosedStoreException if not {@code held} and the file is closed (nothing was written)
+   * @throws TempFileException if the write failed
+   */
+  void write(ByteBuffer src, long position, boolean held) throws IOException {
+    enter(held);
     try {
       writer.write(src, position);
     } catch (IOException e) {
       throw new TempFileException("writing temp file " + path + " at " + position + " failed", e);
     } finally {
+      exit(held);
+    }
+  }
+
+  /** Enters the gate for one operation, unless the caller holds the file already. */
+  private void enter(boolean held) throws ClosedStoreException {
+    if (!held && !gate.enter()) {
+      throw new ClosedStoreException("fetch aborted: store closed");
+    }
+  }
+
+  private void exit(boolean held) {
+    if (!held) {
       gate.exit();
     }
   }
@@ -182,18 +207,18 @@ final class TempFile {
    * Copies up to {@code count} bytes of {@code src}, from {@code srcPosition}, to {@code position}
    * of the file with the kernel's file-to-file copy ({@code FileChannel.transferTo}, sendfile on
    * Linux), through a channel of its own opened inside the gate (the writer's channel has no
-   * position of its own to give, and the gate keeps the path this file's while it is open).
+   * position of its own to give, and the gate keeps the path this file's while it is open). With
+   * {@code held} the caller {@linkplain #hold holds} the file, as for {@link #write(ByteBuffer,
+   * long, boolean)}.
    *
    * @return bytes copied; 0 only if {@code src} has none at {@code srcPosition}
-   * @throws ClosedStoreException if the file is closed (nothing was written)
+   * @throws ClosedStoreException if not {@code held} and the file is closed (nothing was written)
    * @throws TempFileException if writing failed
    * @throws IOException if reading {@code src} failed
    */
   long transferFrom(java.nio.channels.FileChannel src, long srcPosition, long count,
-      long position) throws IOException {
-    if (!gate.enter()) {
-      throw new ClosedStoreException("fetch aborted: store closed");
-    }
+      long position, boolean held) throws IOException {
+    enter(held);
     try (java.nio.channels.FileChannel out =
         java.nio.channels.FileChannel.open(path, StandardOpenOption.WRITE)) {
       out.position(position);
@@ -205,7 +230,7 @@ final class TempFile {
       throw new TempFileException("copying into temp file " + path + " at " + position
           + " failed", e);
     } finally {
-      gate.exit();
+      exit(held);
     }
   }
 
@@ -224,6 +249,18 @@ final class TempFile {
     if (!gate.enter()) {
       throw new ClosedStoreException("read at " + position + ": store closed");
     }
+    try {
+      return readHeld(dst, position, len, hook);
+    } finally {
+      gate.exit();
+    }
+  }
+
+  /**
+   * Reads as {@link #read} does while the caller {@linkplain #hold holds} the file (so even if it
+   * was closed since).
+   */
+  int readHeld(ByteBuffer dst, long position, int len, Runnable hook) throws IOException {
     int oldLimit = dst.limit();
     try {
       if (hook != null) {
@@ -241,7 +278,6 @@ final class TempFile {
       return len;
     } finally {
       dst.limit(oldLimit);
-      gate.exit();
     }
   }
 

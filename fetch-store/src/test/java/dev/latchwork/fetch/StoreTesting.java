@@ -1,7 +1,9 @@
 package dev.latchwork.fetch;
 
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Helpers shared by the store tests. */
@@ -45,6 +47,28 @@ final class StoreTesting {
       }
       Thread.onSpinWait();
       Thread.yield();
+    }
+  }
+
+  /** Reads the whole object through {@code h}, each read waiting for its bytes. */
+  static byte[] readAll(FetchCache.Handle h) throws Exception {
+    byte[] out = new byte[(int) h.size()];
+    ByteBuffer buf = ByteBuffer.wrap(out);
+    while (buf.hasRemaining()) {
+      int n = h.read(buf, buf.position());
+      if (n <= 0) {
+        throw new AssertionError("read at " + buf.position() + " returned " + n);
+      }
+    }
+    return out;
+  }
+
+  /** True if the byte at {@code position} is present: a read that does not wait. */
+  static boolean isPresent(FetchCache.Handle h, long position) throws Exception {
+    try {
+      return h.read(ByteBuffer.allocate(1), position, Duration.ZERO) == 1;
+    } catch (TimeoutException e) {
+      return false;
     }
   }
 }
