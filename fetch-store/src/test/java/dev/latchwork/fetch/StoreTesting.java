@@ -3,8 +3,8 @@ package dev.latchwork.fetch;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeoutException;
 
 /** Helpers shared by the store tests. */
 final class StoreTesting {
@@ -27,7 +27,7 @@ final class StoreTesting {
   /** Reads a cache handle's whole object; each read waits at most 30 s for its bytes. */
   static byte[] readAll(FetchCache.Handle h) throws Exception {
     byte[] out = new byte[(int) h.size()];
-    java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(out);
+    ByteBuffer buf = ByteBuffer.wrap(out);
     while (buf.hasRemaining()) {
       int n = h.read(buf, buf.position(), Duration.ofSeconds(30));
       if (n <= 0) {
@@ -48,19 +48,6 @@ final class StoreTesting {
       Thread.onSpinWait();
       Thread.yield();
     }
-  }
-
-  /** Reads the whole object through {@code h}, each read waiting for its bytes. */
-  static byte[] readAll(FetchCache.Handle h) throws Exception {
-    byte[] out = new byte[(int) h.size()];
-    ByteBuffer buf = ByteBuffer.wrap(out);
-    while (buf.hasRemaining()) {
-      int n = h.read(buf, buf.position());
-      if (n <= 0) {
-        throw new AssertionError("read at " + buf.position() + " returned " + n);
-      }
-    }
-    return out;
   }
 
   /** True if the byte at {@code position} is present: a read that does not wait. */
