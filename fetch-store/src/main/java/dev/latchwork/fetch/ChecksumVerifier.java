@@ -6,20 +6,24 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.stream.Stream;
 
 /**
- * Checks a download against an expected {@link ObjectChecksum} incrementally, without holding a
- * lock across I/O: a CRC32C from the per-part CRC32Cs the fetches computed as the bytes arrived
- * (combined once every part is in), an MD5 or SHA-256 over the object in order as the contiguous
- * present prefix grows, fed from the fetches' own buffers when their bytes arrive right at the
- * prefix and read back from the temp file otherwise.
+ * Checks a download incrementally against the checksum its caller gave, the one its source stated
+ * or both, without holding a lock across I/O: a CRC32C from the per-part CRC32Cs the fetches
+ * computed as the bytes arrived (combined once every part is in), an MD5 or SHA digest over the
+ * object in order as the contiguous present prefix grows, fed from the fetches' own buffers when
+ * their bytes arrive right at the prefix and read back from the temp file otherwise. Each algorithm
+ * is computed once, however many expected values use it.
  *
- * <p>{@link #result()} opens once the object matched and fails with a {@link
- * ChecksumMismatchException} when it did not (or with the IOException that stopped a read-back).
+ * <p>{@link #result()} opens once the object matched every expected checksum and fails with a
+ * {@link ChecksumMismatchException} naming the first it did not match (or with the IOException
+ * that stopped a read-back); a mismatch with the source's checksum says so in its message.
  * Every {@link #partDone} and {@link #offer} call happens-before {@code result()} completes.
  * Thread-safe: any number of fetch threads may call {@code offer} and {@code partDone}.
  */
@@ -31,7 +35,7 @@ final class ChecksumVerifier {
    * whose increment reaches partCount has seen every earlier increment (a chain of volatile
    * read-modify-writes), hence every crcs[p], and folds them in part order with Crc32c.combine.
    *
-   * Digests: the MessageDigest and `fed` (bytes digested) are owned by whichever thread holds the
+   * Digests: the MessageDigests and `fed` (bytes digested) are owned by whichever thread holds the
    * work-in-progress counter `wip` (the usual missed-signal drain loop): a thread that finds wip 0
    * owns the digest; a thread that finds it busy increments it and leaves, and the owner, seeing
    * the count not return to zero, drains again. So no request to catch up is lost, the digest is
@@ -39,6 +43,10 @@ final class ChecksumVerifier {
    * at `fed` (and only if it wins ownership without waiting); anything else is read back from the
    * file by drain() once it is part of the present prefix (presentPrefix), so every byte is
    * digested exactly once, in order.
+   *
+   * Verdict: `pending` counts the checks not yet passed (the CRC32C one, the digest one); the
+   * check that brings it to zero opens the result. A failure wins `failed` first, so the store is
+   * failed once even if both checks mismatch.
    */
 
   /** Reads object bytes back from the temp file; returns -1 if the store is gone. */
@@ -50,19 +58,23 @@ final class ChecksumVerifier {
   private static final int READ_BACK = 256 << 10;
 
   private final String what;
-  private final ObjectChecksum expected;
+  private final ObjectChecksum given; // the caller's, or null
+  private final ObjectChecksum stated; // the source's, or null
   private final long size;
   private final long partSize;
   private final int partCount;
   private final BroadcastLatch result = new BroadcastLatch();
   private final Consumer<Throwable> onFailure;
+  private final AtomicInteger pending = new AtomicInteger();
+  private final AtomicBoolean failed = new AtomicBoolean();
 
   // CRC32C
   private final int[] crcs;
   private final AtomicInteger partsIn = new AtomicInteger();
 
-  // MD5 / SHA-256
-  private final MessageDigest digest;
+  // MD5 / SHA-256 / SHA-512: one digest per algorithm expected, or none
+  private final MessageDigest[] digests;
+  private final ObjectChecksum.Algorithm[] digestKinds; // digests[i] computes digestKinds[i]
   private final LongSupplier presentPrefix;
   private final FileReader reader;
   private final AtomicInteger wip = new AtomicInteger();
@@ -71,32 +83,57 @@ final class ChecksumVerifier {
   private ByteBuffer readBuffer; // owned by the wip owner
   private boolean finished; // owned by the wip owner
 
+  /** With the caller's checksum only. */
+  ChecksumVerifier(String what, ObjectChecksum expected, long size, long partSize,
+      LongSupplier presentPrefix, FileReader reader, Consumer<Throwable> onFailure) {
+    this(what, expected, null, size, partSize, presentPrefix, reader, onFailure);
+  }
+
   /**
    * @param what the object, for the mismatch message
+   * @param given the checksum the caller expects, or null
+   * @param stated the checksum the source stated, or null (not both null)
    * @param presentPrefix the end of the contiguous run of present bytes from 0
    * @param reader reads present bytes back from the temp file
    * @param onFailure told of a mismatch or a failed read-back, once
    */
-  ChecksumVerifier(String what, ObjectChecksum expected, long size, long partSize,
-      LongSupplier presentPrefix, FileReader reader, Consumer<Throwable> onFailure) {
+  ChecksumVerifier(String what, ObjectChecksum given, ObjectChecksum stated, long size,
+      long partSize, LongSupplier presentPrefix, FileReader reader,
+      Consumer<Throwable> onFailure) {
+    if (given == null && stated == null) {
+      throw new IllegalArgumentException("no checksum to verify");
+    }
     this.onFailure = onFailure;
     this.what = what;
-    this.expected = expected;
+    this.given = given;
+    this.stated = stated;
     this.size = size;
     this.partSize = partSize;
     this.partCount = (int) ((size + partSize - 1) / partSize);
     this.presentPrefix = presentPrefix;
     this.reader = reader;
-    if (expected.kind() == ObjectChecksum.Algorithm.CRC32C) {
-      this.crcs = new int[partCount];
-      this.digest = null;
-    } else {
-      this.crcs = null;
-      this.digest = newDigest(expected.kind());
+    boolean crc = isCrc(given) || isCrc(stated);
+    this.crcs = crc ? new int[partCount] : null;
+    this.digestKinds = Stream.of(given, stated)
+        .filter(c -> c != null && !isCrc(c)).map(ObjectChecksum::kind).distinct()
+        .toArray(ObjectChecksum.Algorithm[]::new);
+    this.digests = new MessageDigest[digestKinds.length];
+    for (int i = 0; i < digests.length; i++) {
+      digests[i] = newDigest(digestKinds[i]);
     }
+    pending.set((crc ? 1 : 0) + (digests.length > 0 ? 1 : 0));
     if (size == 0) {
-      finish(actualOfEmpty());
+      if (crc) {
+        finish(ObjectChecksum.crc32c(0));
+      }
+      if (digests.length > 0) {
+        finishDigests();
+      }
     }
+  }
+
+  private static boolean isCrc(ObjectChecksum c) {
+    return c != null && c.kind() == ObjectChecksum.Algorithm.CRC32C;
   }
 
   /** Opens on a match; fails with the mismatch (or the read-back failure). */
@@ -118,12 +155,14 @@ final class ChecksumVerifier {
    */
   void offer(long position, ByteBuffer bytes) {
     int len = bytes.remaining();
-    if (digest == null || len == 0 || fedPublished.get() != position
+    if (digests.length == 0 || len == 0 || fedPublished.get() != position
         || !wip.compareAndSet(0, 1)) {
       return;
     }
     if (fed == position) {
-      digest.update(bytes.duplicate());
+      for (MessageDigest digest : digests) {
+        digest.update(bytes.duplicate());
+      }
       fed += len;
       fedPublished.set(fed);
     }
@@ -143,9 +182,8 @@ final class ChecksumVerifier {
         }
         finish(ObjectChecksum.crc32c(combined));
       }
-      return;
     }
-    if (wip.getAndIncrement() == 0) {
+    if (digests.length > 0 && wip.getAndIncrement() == 0) {
       drainOnce();
       drainLoop();
     }
@@ -179,7 +217,9 @@ final class ChecksumVerifier {
         if (n < 0) {
           return; // the store is gone; nobody will ask for the result
         }
-        digest.update(readBuffer.array(), 0, n);
+        for (MessageDigest digest : digests) {
+          digest.update(readBuffer.array(), 0, n);
+        }
         fed += n;
         fedPublished.set(fed);
       }
@@ -190,33 +230,55 @@ final class ChecksumVerifier {
     }
     if (fed == size) {
       finished = true;
-      finish(actualOf(digest.digest()));
+      finishDigests();
     }
   }
 
+  private void finishDigests() {
+    for (int i = 0; i < digests.length; i++) {
+      if (!check(ObjectChecksum.of(digestKinds[i], digests[i].digest()))) {
+        return;
+      }
+    }
+    passed();
+  }
+
+  /** Compares one algorithm's result with every expected value of it; the CRC32C check. */
   private void finish(ObjectChecksum actual) {
-    if (actual.equals(expected)) {
+    if (check(actual)) {
+      passed();
+    }
+  }
+
+  /** Whether {@code actual} matches every expected value of its algorithm; fails otherwise. */
+  private boolean check(ObjectChecksum actual) {
+    if (given != null && given.kind() == actual.kind() && !given.equals(actual)) {
+      fail(new ChecksumMismatchException(what, given, actual));
+      return false;
+    }
+    if (stated != null && stated.kind() == actual.kind() && !stated.equals(actual)) {
+      fail(new ChecksumMismatchException(what + " (checksum stated by the source)", stated,
+          actual));
+      return false;
+    }
+    return true;
+  }
+
+  private void passed() {
+    if (pending.decrementAndGet() == 0 && !failed.get()) {
       result.open();
-    } else {
-      fail(new ChecksumMismatchException(what, expected, actual));
     }
   }
 
   /**
-   * Fails the result; runs once (one thread finishes, see the notes). The store is failed first,
-   * so that whoever sees the result failed also finds the store failed.
+   * Fails the result once, whichever check fails first (see the notes). The store is failed
+   * first, so that whoever sees the result failed also finds the store failed.
    */
   private void fail(Throwable e) {
-    onFailure.accept(e);
-    result.fail(e);
-  }
-
-  private ObjectChecksum actualOf(byte[] value) {
-    return ObjectChecksum.of(expected.kind(), value);
-  }
-
-  private ObjectChecksum actualOfEmpty() {
-    return digest == null ? ObjectChecksum.crc32c(0) : actualOf(digest.digest());
+    if (failed.compareAndSet(false, true)) {
+      onFailure.accept(e);
+      result.fail(e);
+    }
   }
 
   private static MessageDigest newDigest(ObjectChecksum.Algorithm algorithm) {

@@ -36,13 +36,19 @@ final class ClientTransport implements HttpTransport {
   }
 
   @Override
-  public Exchange start(String method, URI uri, Map<String, String> headers) {
+  public Exchange start(String method, URI uri, Headers headers) throws IOException {
     // The source's watchdog bounds the wait; this timeout only backs it up.
     HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(HEADERS_TIMEOUT)
         .method(method, HttpRequest.BodyPublishers.noBody());
-    headers.forEach(request::header);
+    // Asked once: the client re-sends these on every redirect it follows itself.
+    headers.forRequest(uri).forEach(request::header);
     return new ClientExchange(method,
         client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofInputStream()));
+  }
+
+  @Override
+  public boolean resendsHeadersOnRedirect() {
+    return client.followRedirects() != HttpClient.Redirect.NEVER;
   }
 
   private final class ClientExchange implements Exchange {

@@ -169,10 +169,11 @@ final class Download {
     this.entry = options.hooks() == null ? null
         : new EntryParts(tracer, file, options.hooks(), this::fail, this::signalProgress);
     this.presentAtStart = options.present();
-    this.verifier = options.verify() == null ? null
-        : new ChecksumVerifier(source.toString(), options.verify(), size, partSize,
-            () -> presentUntil(0), (dst, at) -> file.read(dst, at, dst.remaining(), null),
-            this::fail);
+    // The caller's checksum and the one the source stated are both checked (ChecksumVerifier).
+    this.verifier = options.verify() == null && object.checksum() == null ? null
+        : new ChecksumVerifier(source.toString(), options.verify(), object.checksum(), size,
+            partSize, () -> presentUntil(0),
+            (dst, at) -> file.read(dst, at, dst.remaining(), null), this::fail);
     if (verifier != null) {
       fetcher.observe(verifier::offer);
     }

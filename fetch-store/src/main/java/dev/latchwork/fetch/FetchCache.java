@@ -76,8 +76,9 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Checksums</h2>
  * {@link #open(String, RangeSource, ObjectChecksum)} checks the object as {@link
- * FetchStore.Builder#verify} describes; a mismatch fails every read of the entry with a {@link
- * ChecksumMismatchException} and the cache discards the entry.
+ * FetchStore.Builder#verify} describes, and so is a checksum the source states ({@link
+ * RangeSource.ObjectInfo#checksum()}) whichever {@code open} is used; a mismatch fails every read
+ * of the entry with a {@link ChecksumMismatchException} and the cache discards the entry.
  *
  * <h2>Closing</h2>
  * {@link #close()} closes every entry's download, waking every waiting reader with {@link
@@ -228,7 +229,7 @@ public final class FetchCache implements Closeable {
     CacheEntry.Generation g = a.generation();
     if (a.starter()) {
       try {
-        g.store = startStore(e, a.created(), a.recovered(), source, checksum);
+        g.store = startStore(e, a.created(), a.recovered(), source, object, checksum);
         g.ready.open();
       } catch (IOException | RuntimeException | Error ex) {
         g.ready.fail(ex);
@@ -255,8 +256,14 @@ public final class FetchCache implements Closeable {
     return new Handle(this, e, g.store);
   }
 
+  /**
+   * Starts the entry's store on {@code object}, the description this open got: its size and
+   * version are the entry's, and it carries the checksum the source states now (the journal keeps
+   * none). {@code recovered}: the entry came from the journal and this is its first store.
+   */
   private FetchStore startStore(CacheEntry e, boolean created, boolean recovered,
-      RangeSource source, ObjectChecksum checksum) throws IOException {
+      RangeSource source, RangeSource.ObjectInfo object, ObjectChecksum checksum)
+      throws IOException {
     if (created) {
       journal.entry(e.id, e.key, e.object, e.partSize);
     }
@@ -282,7 +289,7 @@ public final class FetchCache implements Closeable {
         .readTimeout(config.readTimeout)
         .executor(executor)
         .budget(budget)
-        .cacheEntry(e.file, e.object, index.presentParts(e), new EntryHooks(e));
+        .cacheEntry(e.file, object, index.presentParts(e), new EntryHooks(e));
     if (checksum != null) {
       b.verify(checksum);
     }

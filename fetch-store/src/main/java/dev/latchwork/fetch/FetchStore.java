@@ -517,6 +517,12 @@ public final class FetchStore implements Closeable {
      * and later operation; {@code awaitComplete} returns and {@code moveTo} moves only a matching
      * object. Default: no check.
      *
+     * <p>A checksum the source states for the object ({@link RangeSource.ObjectInfo#checksum()},
+     * such as a server's {@code x-amz-checksum-crc32c} or {@code Repr-Digest} read by {@link
+     * HttpRangeSource}) is checked the same way with or without this setting; when both are given
+     * the object must match both (each algorithm is computed once), so a caller's and a server's
+     * value that disagree always fail with the mismatch of the one the bytes do not have.
+     *
      * @param checksum the object's expected checksum
      * @return this builder
      */

@@ -88,7 +88,8 @@ final class HttpHeaderValues {
     }
   }
 
-  private static RangeSourceException malformed(String header, String value, String where) {
+  /** The permanent failure for a malformed {@code header}; the value is shown short, scrubbed. */
+  static RangeSourceException malformed(String header, String value, String where) {
     String shown = value.length() > 40 ? value.substring(0, 40) + "..." : value;
     return new RangeSourceException(RangeSourceException.Kind.PERMANENT,
         "malformed " + header + " header '" + Redaction.scrubText(shown) + "' in the " + where);

@@ -7,9 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -38,6 +36,22 @@ import javax.net.ssl.SSLContext;
  *       for {@code Range: bytes=0-0} and reads the total (and the validator) from the {@code 206}.
  *       No body is ever read by {@code describe} (a {@code HEAD} redirected by {@code 303} stays a
  *       {@code HEAD} on the built-in transport, and its body is never read on either).
+ *   <li>Checksums: every request sends {@code x-amz-checksum-mode: ENABLED}, and {@link
+ *       #describe()} reads the checksum the server states for the whole object into {@link
+ *       RangeSource.ObjectInfo#checksum()}, which the store checks when the last part lands (a
+ *       mismatch is a {@link ChecksumMismatchException}): {@code x-amz-checksum-crc32c} (base64
+ *       of the big-endian CRC32C) only with {@code x-amz-checksum-type: FULL_OBJECT}, because the
+ *       {@code COMPOSITE} checksum of a multipart upload is a checksum of its parts' checksums,
+ *       not the object's CRC32C, and without a type it may be either; else RFC 9530's {@code
+ *       Repr-Digest}, of which {@code crc32c}, {@code sha-256}, {@code sha-512} and {@code md5}
+ *       are used, cheapest first, and other algorithms ignored. They are read from the {@code
+ *       HEAD}, or from the {@code bytes=0-0} probe above when the {@code HEAD} states none and a
+ *       probe is made anyway (a {@code Repr-Digest} describes the whole representation on a
+ *       {@code 206} too); no request is made for a checksum alone. A range response whose {@code
+ *       Repr-Digest} states another value of the described algorithm is {@link
+ *       RangeSourceException.Kind#VERSION_CHANGED}. A malformed value of any of these headers is a
+ *       permanent error naming the header (where RFC 8941 would ignore a malformed {@code
+ *       Repr-Digest}, a download that cannot check what the server claims fails instead).
  *   <li>{@link #open} sends {@code GET} with {@code Range} and pins the version: {@code If-Match}
  *       for a strong ETag, {@code If-Unmodified-Since} for a {@code Last-Modified} version. It
  *       accepts only a {@code 206} whose {@code Content-Range} is exactly the range asked for, of
@@ -53,6 +67,15 @@ import javax.net.ssl.SSLContext;
  *       {@code HttpClient} they are followed as the client is configured, and whatever the client,
  *       a response that arrives from a non-http(s) URI, or from http when the request was https,
  *       is refused.
+ *   <li>User headers ({@link #withHeader}, {@link #withRequestCustomizer}) are added to every
+ *       request to the source's origin (same scheme, host and port): the {@code HEAD}, every
+ *       {@code GET}, every retry and, on the built-in transport, every redirect to that origin,
+ *       for which a customizer is asked again with the redirect's URI. A redirect to another
+ *       origin carries none of them, since any may be a credential (curl drops {@code
+ *       Authorization} the same way). An {@code HttpClient} that follows redirects itself would
+ *       re-send them anywhere, so a source over one refuses user headers; over a client with
+ *       {@link HttpClient.Redirect#NEVER} they go to the source's URI only. Their values never
+ *       appear in a log line, an exception message or {@code toString()}.
  *   <li>Read timeout ({@link #withReadTimeout}, default 60 s): a {@code describe}, a response head
  *       or a body that brings no byte for that long is aborted and fails transiently; an optional
  *       minimum rate ({@link #withMinimumRate}) aborts a stream slower than it over a window, so
@@ -63,13 +86,16 @@ import javax.net.ssl.SSLContext;
  * </ul>
  *
  * <p>The stream returned by {@link #open} connects on its first read; closing it, from any thread,
- * aborts the exchange and wakes that read. Instances are immutable and thread-safe.
+ * aborts the exchange and wakes that read. Instances are immutable and thread-safe; a {@link
+ * RequestCustomizer} is called from the store's fetch threads, several at once.
  */
 public final class HttpRangeSource implements RangeSource {
   /*
    * Implementation notes: a version tag is either an ETag as the server sent it (it starts with a
    * quote or W/) or a Last-Modified HTTP-date, which never does; open() tells them apart that way.
-   * All protocol checks live here, once for both transports (HttpTransport only moves bytes).
+   * The protocol checks live in ResponseChecks, once for both transports (HttpTransport only
+   * moves bytes); header values are parsed by HttpHeaderValues and StatedChecksums; the user's
+   * headers, and which requests get them, are ExtraHeaders'.
    */
 
   private static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(60);
@@ -78,13 +104,48 @@ public final class HttpRangeSource implements RangeSource {
   private final HttpTransport transport;
   private final String display;
   private final StreamWatchdog.Limits limits;
+  private final ExtraHeaders extra;
+  private final ResponseChecks checks;
   private final Tracer tracer = Tracer.forInstance(HttpRangeSource.class);
 
-  private HttpRangeSource(URI uri, HttpTransport transport, StreamWatchdog.Limits limits) {
+  private HttpRangeSource(URI uri, HttpTransport transport, StreamWatchdog.Limits limits,
+      ExtraHeaders extra) {
     this.uri = uri;
     this.transport = transport;
     this.display = Redaction.redact(uri);
     this.limits = limits;
+    this.extra = extra;
+    this.checks = new ResponseChecks(uri, display);
+  }
+
+  /**
+   * Computes headers to add to each request of an {@link HttpRangeSource} (see {@link
+   * HttpRangeSource#withRequestCustomizer}): a token that is refreshed, a request signature such
+   * as AWS SigV4, which covers the method, the URI and headers like {@code Range}. Called for
+   * every request to the source's origin, from several threads at once: implementations must be
+   * thread-safe.
+   */
+  @FunctionalInterface
+  public interface RequestCustomizer {
+    /**
+     * Returns the headers to add to one request.
+     *
+     * @param method {@code "HEAD"} or {@code "GET"}
+     * @param uri where the request goes: the source's URI, or a redirect's on the same origin
+     * @param headers the headers the request carries so far, in order, read-only: the source's
+     *     own ({@code Accept-Encoding}, {@code x-amz-checksum-mode}, and for a {@code GET} {@code
+     *     Range} and {@code If-Match} or {@code If-Unmodified-Since}) and the {@link
+     *     HttpRangeSource#withHeader} ones; {@code Host} is not among them: it is the URI's host,
+     *     with the port when the URI states one
+     * @return the headers to add (one of the same name as a {@code withHeader} header replaces
+     *     it), neither restricted nor invalid as {@link HttpRangeSource#withHeader} says; not null
+     * @throws IOException if the headers cannot be computed: the request fails with it, and the
+     *     store retries it unless it is a {@link RangeSourceException} that is not retryable (a
+     *     {@code RuntimeException}, a null or a restricted or invalid header fails the request as
+     *     a permanent {@code RangeSourceException})
+     */
+    Map<String, String> headers(String method, URI uri, Map<String, String> headers)
+        throws IOException;
   }
 
   /**
@@ -126,12 +187,12 @@ public final class HttpRangeSource implements RangeSource {
   static HttpRangeSource of(URI uri, HttpTransport transport) {
     checkUri(uri);
     return new HttpRangeSource(uri, transport,
-        new StreamWatchdog.Limits(DEFAULT_READ_TIMEOUT.toNanos(), 0, 0));
+        new StreamWatchdog.Limits(DEFAULT_READ_TIMEOUT.toNanos(), 0, 0), ExtraHeaders.NONE);
   }
 
   private static void checkUri(URI uri) {
     Objects.requireNonNull(uri, "uri");
-    if (!isHttp(uri) || uri.getHost() == null) {
+    if (!ResponseChecks.isHttp(uri) || uri.getHost() == null) {
       throw new IllegalArgumentException(
           "not an absolute http or https URI with a host: " + Redaction.redact(uri));
     }
@@ -151,7 +212,7 @@ public final class HttpRangeSource implements RangeSource {
       throw new IllegalArgumentException("readTimeout must not be negative: " + timeout);
     }
     return new HttpRangeSource(uri, transport,
-        limits.withIdleTimeout(TimeUnit.NANOSECONDS.convert(timeout)));
+        limits.withIdleTimeout(TimeUnit.NANOSECONDS.convert(timeout)), extra);
   }
 
   /**
@@ -175,7 +236,58 @@ public final class HttpRangeSource implements RangeSource {
       throw new IllegalArgumentException("window must be positive: " + window);
     }
     return new HttpRangeSource(uri, transport, new StreamWatchdog.Limits(
-        limits.idleTimeoutNanos(), bytesPerSecond, TimeUnit.NANOSECONDS.convert(window)));
+        limits.idleTimeoutNanos(), bytesPerSecond, TimeUnit.NANOSECONDS.convert(window)), extra);
+  }
+
+  /**
+   * Returns this source with a header added to every request to its origin (see the class
+   * comment for redirects), replacing an earlier one of the same name: a bearer token, an API
+   * key. Its value never appears in a log line, an exception message or {@code toString()}.
+   *
+   * @param name the header's name, an HTTP token; not one the source or its transport sets
+   *     ({@code Host}, {@code Range}, {@code If-Match}, {@code If-None-Match}, {@code
+   *     If-Modified-Since}, {@code If-Unmodified-Since}, {@code If-Range}, {@code
+   *     Content-Length}, {@code Transfer-Encoding}, {@code TE}, {@code Trailer}, {@code
+   *     Connection}, {@code Keep-Alive}, {@code Proxy-Connection}, {@code Upgrade}, {@code
+   *     Expect}, {@code Accept-Encoding}, {@code x-amz-checksum-mode}), in any case
+   * @param value the value: visible ISO-8859-1 characters, spaces and tabs, without CR or LF
+   * @return a source like this one that sends the header too
+   * @throws IllegalArgumentException naming the header (not its value) if the name is restricted
+   *     or not a token, or the value holds CR, LF or another control character
+   * @throws IllegalStateException if this source uses an {@code HttpClient} that follows
+   *     redirects itself (it would send the header to any host)
+   * @throws NullPointerException if an argument is null
+   */
+  public HttpRangeSource withHeader(String name, String value) {
+    ExtraHeaders more = extra.with(name, value);
+    checkCanCarryHeaders();
+    return new HttpRangeSource(uri, transport, limits, more);
+  }
+
+  /**
+   * Returns this source with {@code customizer} asked for headers to add to each request to its
+   * origin (see the class comment for redirects), after the {@link #withHeader} ones; it replaces
+   * an earlier customizer. The values it returns never appear in a log line, an exception message
+   * or {@code toString()}.
+   *
+   * @param customizer computes the headers of each request
+   * @return a source like this one that asks {@code customizer} for every request
+   * @throws IllegalStateException if this source uses an {@code HttpClient} that follows
+   *     redirects itself (it would send the headers to any host)
+   * @throws NullPointerException if {@code customizer} is null
+   */
+  public HttpRangeSource withRequestCustomizer(RequestCustomizer customizer) {
+    ExtraHeaders more = extra.with(customizer);
+    checkCanCarryHeaders();
+    return new HttpRangeSource(uri, transport, limits, more);
+  }
+
+  private void checkCanCarryHeaders() {
+    if (transport.resendsHeadersOnRedirect()) {
+      throw new IllegalStateException("the HttpClient of " + display + " follows redirects "
+          + "itself and would send user headers to any host they lead to: build it with "
+          + "HttpClient.Redirect.NEVER to add headers");
+    }
   }
 
   @Override
@@ -190,6 +302,7 @@ public final class HttpRangeSource implements RangeSource {
     StreamWatchdog.Limits headLimits = new StreamWatchdog.Limits(limits.idleTimeoutNanos(), 0, 0);
     OptionalSize headSize = OptionalSize.NONE;
     String headTag = null;
+    ObjectChecksum headChecksum = null;
     try (Call head = new Call("HEAD", headers(), headLimits)) {
       HttpTransport.Response r = head.response();
       int status = r.status();
@@ -204,12 +317,13 @@ public final class HttpRangeSource implements RangeSource {
           headSize = new OptionalSize(
               HttpHeaderValues.contentLength(length.get(), "HEAD response from " + display));
         }
-        headTag = validator(r);
+        headTag = ResponseChecks.validator(r);
+        headChecksum = StatedChecksums.of(r, "HEAD response from " + display);
         if (headSize.present() && headTag != null) {
-          return new ObjectInfo(headSize.value(), headTag);
+          return new ObjectInfo(headSize.value(), headTag, headChecksum);
         }
       } else if (status != 405 && status != 501) {
-        throw statusError("HEAD", r);
+        throw checks.statusError("HEAD", r);
       }
     }
     // HEAD refused, without a length or without a validator: ask for the first byte.
@@ -221,39 +335,40 @@ public final class HttpRangeSource implements RangeSource {
       int status = r.status();
       String contentRange = r.header("Content-Range").orElse("");
       if (status == 206) {
-        checkIdentity(r, what);
+        checks.checkIdentity(r, what);
         HttpHeaderValues.ContentRange range =
             HttpHeaderValues.contentRange(contentRange, "206 response to " + what);
         if (range.total() < 0) {
-          throw protocolError("GET (bytes=0-0) answered 206 with Content-Range '" + contentRange
-              + "' that does not state the object's size");
+          throw checks.protocolError("GET (bytes=0-0) answered 206 with Content-Range '"
+              + contentRange + "' that does not state the object's size");
         }
         if (headSize.present() && headSize.value() != range.total()) {
           throw new RangeSourceException(RangeSourceException.Kind.VERSION_CHANGED,
               what + ": object size " + range.total() + " differs from the HEAD's "
                   + headSize.value());
         }
-        String tag = validator(r);
-        return new ObjectInfo(range.total(), tag != null ? tag : headTag);
+        String tag = ResponseChecks.validator(r);
+        return new ObjectInfo(range.total(), tag != null ? tag : headTag, headChecksum != null
+            ? headChecksum : StatedChecksums.of(r, "206 response to " + what));
       }
       if (headSize.present()) {
         // The probe was only for a validator; the HEAD's size stands.
-        return new ObjectInfo(headSize.value(), headTag);
+        return new ObjectInfo(headSize.value(), headTag, headChecksum);
       }
       if (status == 416) {
         // Only an empty object cannot satisfy bytes=0-0.
         if (HttpHeaderValues.unsatisfiedTotal(contentRange, "416 response to " + what) == 0) {
-          return new ObjectInfo(0, validator(r));
+          return new ObjectInfo(0, ResponseChecks.validator(r), headChecksum);
         }
-        throw protocolError("GET (bytes=0-0) answered 416 with Content-Range '" + contentRange
-            + "'");
+        throw checks.protocolError("GET (bytes=0-0) answered 416 with Content-Range '"
+            + contentRange + "'");
       }
       if (status == 200) {
         throw new RangeSourceException(RangeSourceException.Kind.PERMANENT,
             "GET " + display + " ignored the Range header (200 instead of 206): "
                 + "the server does not serve byte ranges");
       }
-      throw statusError("GET (bytes=0-0)", r);
+      throw checks.statusError("GET (bytes=0-0)", r);
     }
   }
 
@@ -305,7 +420,7 @@ public final class HttpRangeSource implements RangeSource {
       // If-Match uses the strong comparison: a weak tag would never match, so it is only
       // compared with the response's ETag.
       h.put("If-Match", tag);
-    } else if (isDateTag(tag)) {
+    } else if (ResponseChecks.isDateTag(tag)) {
       h.put("If-Unmodified-Since", tag);
     }
     return h;
@@ -314,120 +429,17 @@ public final class HttpRangeSource implements RangeSource {
   private static Map<String, String> headers() {
     Map<String, String> h = new LinkedHashMap<>();
     h.put("Accept-Encoding", "identity");
+    h.put(StatedChecksums.CHECKSUM_MODE, StatedChecksums.CHECKSUM_MODE_ENABLED);
     return h;
   }
 
-  /** Checks a range response; returns normally only for the exact 206 asked for. */
-  void checkRangeResponse(HttpTransport.Response response, ObjectInfo object, long start,
-      long end) throws IOException {
-    int status = response.status();
-    String what = "GET (bytes=" + start + "-" + (end - 1) + ")";
-    if (status == 412 || status == 416) {
-      throw new RangeSourceException(RangeSourceException.Kind.VERSION_CHANGED,
-          what + " " + display + " answered " + status + ": the object is no longer the version "
-              + "described (" + object + ")");
-    }
-    if (status == 200) {
-      throw new RangeSourceException(RangeSourceException.Kind.PERMANENT,
-          what + " " + display + " answered 200 instead of 206: the server ignored the Range");
-    }
-    if (status != 206) {
-      throw statusError(what, response);
-    }
-    checkIdentity(response, what + " " + display);
-    String contentRange = response.header("Content-Range").orElse("");
-    if (contentRange.isEmpty()) {
-      throw protocolError(what + " answered 206 without Content-Range");
-    }
-    HttpHeaderValues.ContentRange range =
-        HttpHeaderValues.contentRange(contentRange, "206 response to " + what + " " + display);
-    if (range.total() >= 0 && range.total() != object.size()) {
-      throw new RangeSourceException(RangeSourceException.Kind.VERSION_CHANGED,
-          what + " " + display + ": object size is now " + range.total() + ", described as "
-              + object.size());
-    }
-    if (range.first() != start || range.last() != end - 1) {
-      throw protocolError(what + " answered with a different range: Content-Range '"
-          + contentRange + "'");
-    }
-    String tag = object.versionTag();
-    Optional<String> etag = etag(response);
-    if (tag != null && !isDateTag(tag) && etag.isPresent() && !weakEquals(etag.get(), tag)) {
-      throw new RangeSourceException(RangeSourceException.Kind.VERSION_CHANGED,
-          what + " " + display + ": ETag is now " + etag.get() + ", described as " + tag);
-    }
-    Optional<String> modified = response.header("Last-Modified");
-    if (isDateTag(tag) && modified.isPresent()
-        && !HttpHeaderValues.httpDate(modified.get()).equals(HttpHeaderValues.httpDate(tag))) {
-      throw new RangeSourceException(RangeSourceException.Kind.VERSION_CHANGED,
-          what + " " + display + ": Last-Modified is now " + modified.get() + ", described as "
-              + tag);
-    }
-    Optional<String> length = response.header("Content-Length");
-    if (length.isPresent()
-        && HttpHeaderValues.contentLength(length.get(), "206 response to " + what + " " + display)
-            != end - start) {
-      throw protocolError(what + " answered with Content-Length " + length.get()
-          + " for a range of " + (end - start) + " bytes");
-    }
+  /** Starts an exchange of the source's own headers and, to its origin, the user's. */
+  HttpTransport.Exchange start(String method, Map<String, String> own) throws IOException {
+    return transport.start(method, uri, extra.forExchange(method, uri, own, display));
   }
 
-  private void checkIdentity(HttpTransport.Response response, String what)
-      throws RangeSourceException {
-    Optional<String> encoding = response.header("Content-Encoding");
-    if (encoding.isPresent() && !encoding.get().equalsIgnoreCase("identity")) {
-      throw new RangeSourceException(RangeSourceException.Kind.PERMANENT,
-          what + " answered with Content-Encoding: " + Redaction.scrubText(encoding.get())
-              + " although identity was asked for: its bytes are not the object's");
-    }
-  }
-
-  /** Refuses a response that a redirect brought from a non-http(s) or downgraded origin. */
-  void checkOrigin(HttpTransport.Response response) throws RangeSourceException {
-    URI from = response.uri();
-    if (!isHttp(from)
-        || ("https".equalsIgnoreCase(uri.getScheme())
-            && !"https".equalsIgnoreCase(from.getScheme()))) {
-      throw new RangeSourceException(RangeSourceException.Kind.PERMANENT,
-          "request for " + display + " was redirected to " + Redaction.redact(from)
-              + ": only http(s) redirects, never from https to http, are accepted");
-    }
-  }
-
-  private RangeSourceException statusError(String what, HttpTransport.Response response) {
-    int status = response.status();
-    boolean transientStatus = status == 408 || status == 425 || status == 429
-        || (status >= 500 && status <= 599);
-    String redirect = "";
-    if (HttpTransport.isRedirect(status)) {
-      Optional<URI> next = response.header("Location").flatMap(l -> {
-        try {
-          return Optional.of(response.uri().resolve(URI.create(l)));
-        } catch (IllegalArgumentException e) {
-          return Optional.empty();
-        }
-      });
-      redirect = next.isPresent() && HttpTransport.redirectAllowed(response.uri(), next.get())
-          ? " (too many redirects)"
-          : " (redirect not followed: only http(s), never https to http)";
-    }
-    Optional<Duration> retryAfter = status == 429 || status == 503
-        ? HttpHeaderValues.retryAfter(response.header("Retry-After"), Instant.now())
-        : Optional.empty();
-    return new RangeSourceException(
-        transientStatus ? RangeSourceException.Kind.TRANSIENT : RangeSourceException.Kind.PERMANENT,
-        what + " " + display + " answered " + status + redirect
-            + retryAfter.map(d -> " (Retry-After " + d + ")").orElse(""),
-        null, retryAfter.orElse(null));
-  }
-
-  RangeSourceException protocolError(String message) {
-    return new RangeSourceException(RangeSourceException.Kind.PERMANENT,
-        message + " from " + display);
-  }
-
-  HttpTransport transport() {
-    return transport;
+  ResponseChecks checks() {
+    return checks;
   }
 
   URI uri() {
@@ -440,40 +452,6 @@ public final class HttpRangeSource implements RangeSource {
 
   StreamWatchdog.Limits limits() {
     return limits;
-  }
-
-  private static boolean isHttp(URI uri) {
-    String scheme = uri.getScheme();
-    return scheme != null
-        && (scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"));
-  }
-
-  /** The version of a response: a strong ETag, else a weak one, else Last-Modified; or null. */
-  private static String validator(HttpTransport.Response response) {
-    Optional<String> etag = etag(response);
-    if (etag.isPresent()) {
-      return etag.get();
-    }
-    return response.header("Last-Modified")
-        .filter(v -> HttpHeaderValues.httpDate(v).isPresent()).orElse(null);
-  }
-
-  private static boolean isDateTag(String tag) {
-    return tag != null && !tag.startsWith("\"") && !tag.toUpperCase(Locale.ROOT).startsWith("W/")
-        && HttpHeaderValues.httpDate(tag).isPresent();
-  }
-
-  private static Optional<String> etag(HttpTransport.Response response) {
-    return response.header("ETag").filter(s -> !s.isEmpty());
-  }
-
-  /** RFC 9110 weak comparison: equal opaque tags, whatever their weakness. */
-  private static boolean weakEquals(String a, String b) {
-    return stripWeak(a).equals(stripWeak(b));
-  }
-
-  private static String stripWeak(String tag) {
-    return tag.toUpperCase(Locale.ROOT).startsWith("W/") ? tag.substring(2) : tag;
   }
 
   @Override
@@ -499,9 +477,10 @@ public final class HttpRangeSource implements RangeSource {
         new java.util.concurrent.atomic.AtomicBoolean();
     private HttpTransport.Response response;
 
-    Call(String method, Map<String, String> headers, StreamWatchdog.Limits callLimits) {
+    Call(String method, Map<String, String> headers, StreamWatchdog.Limits callLimits)
+        throws IOException {
       this.method = method;
-      this.exchange = transport.start(method, uri, headers);
+      this.exchange = start(method, headers);
       // The watchdog and close() race for `settled`, so a late abort never closes a connection
       // that close() already handed back to the pool.
       this.watchdog = StreamWatchdog.start(callLimits, () -> {
@@ -524,7 +503,7 @@ public final class HttpRangeSource implements RangeSource {
       } finally {
         watchdog.close();
       }
-      checkOrigin(response);
+      checks.checkOrigin(response);
       return response;
     }
 

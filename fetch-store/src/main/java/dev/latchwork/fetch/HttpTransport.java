@@ -18,9 +18,28 @@ interface HttpTransport {
    * Starts an exchange without waiting for the server.
    *
    * @param method {@code GET} or {@code HEAD}
-   * @param headers request headers besides Host, in order
+   * @param headers the request headers besides Host of each request the exchange sends
+   * @throws IOException if {@code headers} fails for the first request (a transport may also ask
+   *     it only when it sends, and fail the exchange's {@link Exchange#response()} instead)
    */
-  Exchange start(String method, URI uri, Map<String, String> headers);
+  Exchange start(String method, URI uri, Headers headers) throws IOException;
+
+  /**
+   * Whether the transport follows redirects without asking {@link Headers} again, sending the
+   * first request's headers wherever the redirects lead (a {@code java.net.http} client that
+   * follows redirects); a user's headers, which may be credentials, cannot go through it.
+   */
+  boolean resendsHeadersOnRedirect();
+
+  /** The headers of each request of an exchange, asked again for every redirect it follows. */
+  @FunctionalInterface
+  interface Headers {
+    /**
+     * Returns the headers besides Host, in order, of the request to {@code uri}: the exchange's
+     * URI or a redirect's target.
+     */
+    Map<String, String> forRequest(URI uri) throws IOException;
+  }
 
   /** One request in flight. {@link #abort()} is safe from any thread; the rest is confined. */
   interface Exchange {

@@ -7,8 +7,10 @@ import java.util.Objects;
 /**
  * The expected checksum of a whole object, checked by a {@link FetchStore} (see {@link
  * FetchStore.Builder#verify}) when the last part of the download lands: a CRC32C, an MD5 or a
- * SHA-256 digest. Immutable and thread-safe; two checksums are equal when their algorithms and
- * values are.
+ * SHA-256 digest. A source may also state one for the object it describes ({@link
+ * RangeSource.ObjectInfo#checksum()}; {@link HttpRangeSource} reads a server's), which is checked
+ * the same way; a server may state a SHA-512 digest too. Immutable and thread-safe; two checksums
+ * are equal when their algorithms and values are.
  *
  * <p>A CRC32C costs nothing extra to check: the store computes each part's CRC32C as its bytes
  * arrive and combines them. An MD5 or SHA-256 digest is computed over the object in order, fed
@@ -20,7 +22,9 @@ public final class ObjectChecksum {
   enum Algorithm {
     CRC32C("CRC32C", 4),
     MD5("MD5", 16),
-    SHA256("SHA-256", 32);
+    SHA256("SHA-256", 32),
+    /** Only as a server states it (an RFC 9530 {@code Repr-Digest}); no public factory. */
+    SHA512("SHA-512", 64);
 
     final String label;
     final int length;
@@ -86,8 +90,9 @@ public final class ObjectChecksum {
   }
 
   /**
-   * Returns the algorithm's name: {@code "CRC32C"}, {@code "MD5"} or {@code "SHA-256"} (for MD5
-   * and SHA-256 the {@link java.security.MessageDigest} name).
+   * Returns the algorithm's name: {@code "CRC32C"}, {@code "MD5"}, {@code "SHA-256"} or, for a
+   * digest a server stated, {@code "SHA-512"} (for the digests the {@link
+   * java.security.MessageDigest} name).
    *
    * @return the algorithm's name
    */

@@ -84,22 +84,42 @@ public interface RangeSource {
   /**
    * What {@link #describe()} learned about an object.
    *
+   * <p>A source that knows the whole object's checksum (a server that states one) puts it in
+   * {@code checksum}: a store checks it when the last part lands exactly like one the caller gave
+   * to {@link FetchStore.Builder#verify} (both, when both are given), and a mismatch fails the
+   * store with a {@link ChecksumMismatchException}. It takes no part in the version: a cache entry
+   * is the same object when size and version tag are.
+   *
    * @param size the object's size in bytes, {@code >= 0}
    * @param versionTag an opaque version identifier (an HTTP ETag, a modification stamp), or
    *     {@code null} when the source has none
+   * @param checksum the checksum of the whole object as the source states it, or {@code null}
+   *     when it states none
    */
-  record ObjectInfo(long size, String versionTag) {
+  record ObjectInfo(long size, String versionTag, ObjectChecksum checksum) {
     /**
      * Validates the description.
      *
      * @param size the object's size in bytes, {@code >= 0}
      * @param versionTag an opaque version identifier, or {@code null}
+     * @param checksum the object's checksum as the source states it, or {@code null}
      * @throws IllegalArgumentException if {@code size} is negative
      */
     public ObjectInfo {
       if (size < 0) {
         throw new IllegalArgumentException("object size must not be negative: " + size);
       }
+    }
+
+    /**
+     * Describes an object whose source states no checksum.
+     *
+     * @param size the object's size in bytes, {@code >= 0}
+     * @param versionTag an opaque version identifier, or {@code null}
+     * @throws IllegalArgumentException if {@code size} is negative
+     */
+    public ObjectInfo(long size, String versionTag) {
+      this(size, versionTag, null);
     }
 
     /** Checks a range request against this description, as every {@code open} must. */

@@ -38,15 +38,15 @@ final class RangeStream extends InputStream {
   private HttpTransport.Response response; // reading thread only
   private long remaining;
 
-  RangeStream(HttpRangeSource source, RangeSource.ObjectInfo object, long start, long end) {
+  RangeStream(HttpRangeSource source, RangeSource.ObjectInfo object, long start, long end)
+      throws IOException {
     this.source = source;
     this.object = object;
     this.start = start;
     this.end = end;
     this.remaining = end - start;
     this.what = "GET (bytes=" + start + "-" + (end - 1) + ") " + source.display();
-    this.exchange = source.transport().start("GET", source.uri(),
-        source.rangeHeaders(object, start, end));
+    this.exchange = source.start("GET", source.rangeHeaders(object, start, end));
   }
 
   @Override
@@ -119,8 +119,8 @@ final class RangeStream extends InputStream {
       throw failure(e);
     }
     try {
-      source.checkOrigin(r);
-      source.checkRangeResponse(r, object, start, end);
+      source.checks().checkOrigin(r);
+      source.checks().checkRangeResponse(r, object, start, end);
     } catch (IOException | RuntimeException e) {
       r.close();
       throw e;

@@ -71,8 +71,14 @@ final class WireTransport implements HttpTransport {
   }
 
   @Override
-  public Exchange start(String method, URI uri, Map<String, String> headers) {
+  public Exchange start(String method, URI uri, Headers headers) {
     return new WireExchange(method, uri, headers);
+  }
+
+  /** Never: every hop asks for its own headers. */
+  @Override
+  public boolean resendsHeadersOnRedirect() {
+    return false;
   }
 
   private WireConnection takeIdle(String key) {
@@ -125,12 +131,12 @@ final class WireTransport implements HttpTransport {
   private final class WireExchange implements Exchange {
     private final String method;
     private final URI first;
-    private final Map<String, String> headers;
+    private final Headers headers;
     private volatile boolean aborted;
     private volatile WireConnection current;
     private volatile Socket connecting;
 
-    WireExchange(String method, URI uri, Map<String, String> headers) {
+    WireExchange(String method, URI uri, Headers headers) {
       this.method = method;
       this.first = uri;
       this.headers = headers;
@@ -175,11 +181,13 @@ final class WireTransport implements HttpTransport {
     }
 
     private WireResponse exchangeOnce(URI uri) throws IOException {
+      // Asked once per hop (a resend on a fresh connection is the same request).
+      Map<String, String> fields = headers.forRequest(uri);
       String key = WireConnection.key(uri);
       WireConnection reused = takeIdle(key);
       if (reused != null) {
         try {
-          return send(reused, uri, true);
+          return send(reused, uri, fields, true);
         } catch (StaleConnectionException stale) {
           // The server closed the idle connection: once more on a new one.
         }
@@ -189,10 +197,11 @@ final class WireTransport implements HttpTransport {
       WireConnection fresh = WireConnection.open(uri, context, connectTimeoutMillis, socket -> {
         connecting = socket;
       });
-      return send(fresh, uri, false);
+      return send(fresh, uri, fields, false);
     }
 
-    private WireResponse send(WireConnection c, URI uri, boolean reused) throws IOException {
+    private WireResponse send(WireConnection c, URI uri, Map<String, String> fields,
+        boolean reused) throws IOException {
       current = c;
       connecting = null;
       if (aborted) {
@@ -213,7 +222,7 @@ final class WireTransport implements HttpTransport {
         head.append(':').append(uri.getPort());
       }
       head.append("\r\n");
-      for (Map.Entry<String, String> h : headers.entrySet()) {
+      for (Map.Entry<String, String> h : fields.entrySet()) {
         head.append(h.getKey()).append(": ").append(h.getValue()).append("\r\n");
       }
       head.append("\r\n");

@@ -190,4 +190,48 @@ class ChecksumVerifierTest {
     assertThat(verifier(ObjectChecksum.crc32c(1), store).result().failure())
         .isInstanceOf(ChecksumMismatchException.class);
   }
+
+  @Test
+  void aGivenAndAStatedChecksumAreBothCheckedWhicheverOrderThePartsLandIn() throws Exception {
+    SplittableRandom random = TestSeed.random("ChecksumVerifierTest.both");
+    for (int round = 0; round < 20; round++) {
+      byte[] data = new byte[1 + random.nextInt(12 * PART)];
+      random.nextBytes(data);
+      CRC32C c = new CRC32C();
+      c.update(data);
+      ObjectChecksum crc = ObjectChecksum.crc32c((int) c.getValue());
+      ObjectChecksum sha512 = ObjectChecksum.of(ObjectChecksum.Algorithm.SHA512,
+          MessageDigest.getInstance("SHA-512").digest(data));
+      ObjectChecksum md5 = ObjectChecksum.md5(MessageDigest.getInstance("MD5").digest(data));
+      byte[] bad = md5.value();
+      bad[round % 16] ^= 1;
+      ObjectChecksum wrongMd5 = ObjectChecksum.md5(bad);
+      ObjectChecksum wrongCrc = ObjectChecksum.crc32c(crc.crc32cValue() ^ 1);
+      // {given, stated, the expected value that must fail or null}
+      ObjectChecksum[][] cases = {
+          {md5, sha512, null}, {crc, sha512, null}, {sha512, crc, null}, {md5, md5, null},
+          {crc, wrongMd5, wrongMd5}, {wrongMd5, crc, wrongMd5}, {md5, wrongMd5, wrongMd5},
+          {crc, wrongCrc, wrongCrc}, {wrongCrc, sha512, wrongCrc}};
+      for (ObjectChecksum[] k : cases) {
+        FakeStore store = new FakeStore(data);
+        ChecksumVerifier v = new ChecksumVerifier("obj", k[0], k[1], data.length, PART,
+            store::prefix, store::read, store.failures::add);
+        deliverRacing(v, store, random);
+        String what = k[0] + " and " + k[1] + " over " + data.length + " bytes";
+        if (k[2] == null) {
+          assertThat(v.result().await(30, TimeUnit.SECONDS)).as(what).isTrue();
+          assertThat(v.result().failure()).as(what).isNull();
+          assertThat(store.failures).as(what).isEmpty();
+        } else {
+          assertThat(v.result().isOpen()).as(what).isTrue();
+          assertThat(v.result().failure()).as(what)
+              .isInstanceOfSatisfying(ChecksumMismatchException.class,
+                  m -> assertThat(m.expected()).isEqualTo(k[2]));
+          assertThat(store.failures).as("%s: told once", what).hasSize(1);
+          assertThat(v.result().failure().getMessage()).as(what)
+              .contains(k[2].equals(k[1]) ? "obj (checksum stated by the source):" : "obj:");
+        }
+      }
+    }
+  }
 }
