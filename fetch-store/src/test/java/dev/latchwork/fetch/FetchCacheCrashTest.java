@@ -65,9 +65,12 @@ class FetchCacheCrashTest {
       try (CountingObjectServer server = new CountingObjectServer(objects)) {
         CountingObjectServer.Run run;
         if (serial) {
-          int parts = partCount(objects.get("obj-0").length);
+          int size = objects.get("obj-0").length;
+          int parts = partCount(size);
           int request = 2 + random.nextInt(parts - 1); // at least one part served in full
-          long bytes = random.nextInt(PART);
+          // Fewer bytes than the held request's part has (the last part may be short), so that
+          // the server does reach the kill point.
+          long bytes = random.nextInt(Math.min(PART, size - (request - 1) * PART));
           run = server.stopAtRequest(request, bytes);
           what = "killed at range request " + request + " of " + parts + " after " + bytes
               + " of its bytes";
