@@ -21,7 +21,7 @@ tests="${JCSTRESS_TESTS:-^dev\.latchwork\.}"
 # the VM-flag matrix cut down by -jvmArgs (jcstress still adds -XX:+/-UseBiasedLocking on JDK 17:
 # 2 configurations there, 1 on JDK 25) and no split interpreter/C1/C2 compilation (-sc false).
 # Together that is about a tenth of the full "quick" matrix, which takes ~40 min on 2 CPUs.
-# Measured on 2 CPUs with 27 harnesses: ~4 min on JDK 17, ~2 min on JDK 25.
+# Measured on 2 CPUs with 45 harnesses: ~6 min on JDK 17.
 mode=(${JCSTRESS_MODE:--m quick -sc false -jvmArgs -Xmx256m})
 
 if [[ ! -f "$jar" ]]; then

@@ -51,6 +51,11 @@ final class ClientTransport implements HttpTransport {
     return client.followRedirects() != HttpClient.Redirect.NEVER;
   }
 
+  @Override
+  public boolean followsRedirects() {
+    return client.followRedirects() != HttpClient.Redirect.NEVER;
+  }
+
   private final class ClientExchange implements Exchange {
     private final String method;
     private final CompletableFuture<HttpResponse<InputStream>> future;

@@ -115,7 +115,7 @@ public final class HttpRangeSource implements RangeSource {
     this.display = Redaction.redact(uri);
     this.limits = limits;
     this.extra = extra;
-    this.checks = new ResponseChecks(uri, display);
+    this.checks = new ResponseChecks(uri, display, transport.followsRedirects());
   }
 
   /**

@@ -31,6 +31,12 @@ interface HttpTransport {
    */
   boolean resendsHeadersOnRedirect();
 
+  /**
+   * Whether the transport follows redirects at all: a 3xx it returns is then one it would not or
+   * could no longer follow; otherwise (a client built with {@code Redirect.NEVER}) any 3xx.
+   */
+  boolean followsRedirects();
+
   /** The headers of each request of an exchange, asked again for every redirect it follows. */
   @FunctionalInterface
   interface Headers {

@@ -16,11 +16,16 @@ import java.util.Optional;
 final class ResponseChecks {
   private final URI uri;
   private final String display;
+  private final boolean followsRedirects;
 
-  /** Checks the responses of the source at {@code uri}, shown as {@code display}. */
-  ResponseChecks(URI uri, String display) {
+  /**
+   * Checks the responses of the source at {@code uri}, shown as {@code display}, fetched through a
+   * transport that follows redirects or not.
+   */
+  ResponseChecks(URI uri, String display, boolean followsRedirects) {
     this.uri = uri;
     this.display = display;
+    this.followsRedirects = followsRedirects;
   }
 
   /** Checks a range response; returns normally only for the exact 206 asked for. */
@@ -121,9 +126,13 @@ final class ResponseChecks {
           return Optional.empty();
         }
       });
-      redirect = next.isPresent() && HttpTransport.redirectAllowed(response.uri(), next.get())
-          ? " (too many redirects)"
-          : " (redirect not followed: only http(s), never https to http)";
+      if (!followsRedirects) {
+        redirect = " (redirect not followed: the HttpClient is built with Redirect.NEVER)";
+      } else if (next.isPresent() && HttpTransport.redirectAllowed(response.uri(), next.get())) {
+        redirect = " (too many redirects)";
+      } else {
+        redirect = " (redirect not followed: only http(s), never https to http)";
+      }
     }
     Optional<Duration> retryAfter = status == 429 || status == 503
         ? HttpHeaderValues.retryAfter(response.header("Retry-After"), Instant.now())

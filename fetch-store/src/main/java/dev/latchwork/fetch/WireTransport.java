@@ -81,6 +81,11 @@ final class WireTransport implements HttpTransport {
     return false;
   }
 
+  @Override
+  public boolean followsRedirects() {
+    return true;
+  }
+
   private WireConnection takeIdle(String key) {
     ArrayDeque<WireConnection> deque = idle.get(key);
     if (deque == null) {
