@@ -6,8 +6,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -18,8 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The entries of a {@link FetchCache} and the disk budget they share: which key maps to which
- * entry, how many handles hold each, least-recently-used order, and the bytes counted against
- * {@code maxBytes}. Space for a part is reserved before the part is fetched, so the bytes counted
+ * entry, how many handles hold each, least-recently-used order ({@link CacheEntries}), and the
+ * bytes counted against {@code maxBytes} ({@link CacheAccounting}). Space for a part is reserved before the part is fetched, so the bytes counted
  * never exceed the budget; when a reservation does not fit, unused entries are evicted in LRU
  * order, and when nothing can be evicted the fetch waits for space (woken when a handle closes,
  * a reservation is given back, an entry is deleted, its store stops or the cache closes). A
@@ -34,12 +32,10 @@ final class CacheIndex {
   /*
    * Implementation notes.
    *
-   * Accounting: every entry's `accounted` is the bytes of its present parts, of parts being
-   * fetched (reserved before the fetch) and of "dirty" parts (reserved, then abandoned half
-   * written: their bytes may be on disk, so they stay counted until the part completes in a later
-   * store or the entry is deleted). `used` is the sum over every entry whose file still exists,
-   * including removed ones not yet deleted; a reservation only succeeds if used + part <= maxBytes.
-   * So used <= maxBytes at every moment, and stats report `used`.
+   * Accounting (see CacheAccounting): `used` counts every entry's present, fetching and dirty
+   * parts while its file exists; a reservation only succeeds if used + part <= maxBytes, so used
+   * <= maxBytes at every moment. CacheEntries and CacheAccounting have no lock of their own: this
+   * class's lock guards them, and the entries' mutable fields, as one state.
    *
    * Prefetches take free space only, first come first served, and neither evict nor wait. So the
    * last free part's worth goes to whichever reservation comes first, which may be the prefetch
@@ -75,28 +71,19 @@ final class CacheIndex {
 
   private final Path objects;
   private final CacheJournal journal;
-  private final long maxBytes;
-  private final long minFreeBytes;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition spaceChanged = lock.newCondition();
-  /** Access-ordered: iteration starts at the least recently used entry. */
-  private final LinkedHashMap<String, CacheEntry> entries = new LinkedHashMap<>(16, 0.75f, true);
-  /** Removed entries that handles still hold: closed with the cache, deleted by their last close. */
-  private final java.util.Set<CacheEntry> removedInUse = new java.util.HashSet<>();
-  private long used;
+  // Guarded by the lock.
+  private final CacheEntries entries = new CacheEntries();
+  private final CacheAccounting accounting;
   private long nextId;
-  private long hits;
-  private long misses;
-  private long evictions;
-  private long resumedBytes;
   private int waitingForSpace;
   private boolean closed;
 
   CacheIndex(Path objects, CacheJournal journal, long maxBytes, long minFreeBytes) {
     this.objects = objects;
     this.journal = journal;
-    this.maxBytes = maxBytes;
-    this.minFreeBytes = minFreeBytes;
+    this.accounting = new CacheAccounting(objects, maxBytes, minFreeBytes);
     this.nextId = journal.nextId();
   }
 
@@ -108,8 +95,8 @@ final class CacheIndex {
     e.recovered = true;
     lock.lock();
     try {
-      entries.put(e.key, e);
-      used += e.accounted;
+      entries.put(e);
+      accounting.add(e);
     } finally {
       lock.unlock();
     }
@@ -142,7 +129,7 @@ final class CacheIndex {
           && e.partSize == partSize)) {
         LOG.info("[FetchCache] {} changed ({} -> {}): discarding the cached copy", key, e.object,
             object);
-        detachLocked(e, stale);
+        entries.detach(e, stale);
         e = null;
       }
       boolean created = false;
@@ -150,12 +137,12 @@ final class CacheIndex {
       if (e == null) {
         long id = nextId++;
         e = new CacheEntry(id, key, object, partSize, objects.resolve(id + ".part"));
-        entries.put(key, e);
+        entries.put(e);
         created = true;
       } else if (e.recovered) {
         e.recovered = false;
         recovered = true;
-        resumedBytes += e.presentBytes();
+        accounting.resumed(e.presentBytes());
       }
       e.handles++;
       boolean starter = e.current == null;
@@ -180,7 +167,7 @@ final class CacheIndex {
         e.current = null;
       }
       if (created) {
-        detachLocked(e, stale);
+        entries.detach(e, stale);
       }
     } finally {
       lock.unlock();
@@ -194,34 +181,19 @@ final class CacheIndex {
       CacheEntry victim;
       lock.lock();
       try {
-        if (used <= maxBytes) {
+        if (!accounting.overBudget()) {
           return;
         }
-        victim = victimLocked(null);
+        victim = entries.victim(null);
         if (victim == null) {
           return;
         }
-        victim.removed = true;
-        entries.remove(victim.key, victim);
-        evictions++;
+        entries.evict(victim);
+        accounting.evicted();
       } finally {
         lock.unlock();
       }
       delete(victim);
-    }
-  }
-
-  /** Removes {@code e} from the map; an unused entry goes into {@code stale} for deletion. */
-  private void detachLocked(CacheEntry e, List<CacheEntry> stale) {
-    if (e.removed) {
-      return;
-    }
-    e.removed = true;
-    entries.remove(e.key, e);
-    if (e.handles == 0 && e.current == null) {
-      stale.add(e);
-    } else {
-      removedInUse.add(e);
     }
   }
 
@@ -243,7 +215,7 @@ final class CacheIndex {
         e.previous = store;
       }
       deleteAfter[0] = e.removed;
-      removedInUse.remove(e);
+      entries.released(e);
       spaceChanged.signalAll(); // the entry may be evictable now
       return store;
     } finally {
@@ -253,12 +225,7 @@ final class CacheIndex {
 
   /** Present parts of {@code e} and their CRC32C, copied. */
   java.util.Map<Integer, Integer> presentParts(CacheEntry e) {
-    lock.lock();
-    try {
-      return new java.util.TreeMap<>(e.crcs);
-    } finally {
-      lock.unlock();
-    }
+    return locked(() -> new java.util.TreeMap<>(e.crcs));
   }
 
   /**
@@ -272,7 +239,7 @@ final class CacheIndex {
       for (int p : parts) {
         if (e.crcs.remove(p) != null) {
           e.dirty.add(p);
-          resumedBytes -= e.partLength(p);
+          accounting.resumed(-e.partLength(p));
         }
       }
     } finally {
@@ -282,12 +249,7 @@ final class CacheIndex {
 
   /** The store of the previous generation of {@code e}, which a new one must wait for. */
   FetchStore previous(CacheEntry e) {
-    lock.lock();
-    try {
-      return e.previous;
-    } finally {
-      lock.unlock();
-    }
+    return locked(() -> e.previous);
   }
 
   /**
@@ -307,7 +269,7 @@ final class CacheIndex {
         told = true;
         waiting.run();
       }
-      long usable = minFreeBytes > 0 ? usableSpace() : Long.MAX_VALUE;
+      long usable = accounting.usableSpace();
       CacheEntry victim;
       lock.lock();
       try {
@@ -326,18 +288,17 @@ final class CacheIndex {
           spaceChanged.await();
           continue;
         }
-        boolean fits = used + bytes <= maxBytes;
-        boolean free = usable == Long.MAX_VALUE || usable - bytes >= minFreeBytes;
+        boolean fits = accounting.fits(bytes);
+        boolean free = accounting.leavesFree(usable, bytes);
         if (fits && free) {
-          used += bytes;
-          e.accounted += bytes;
+          accounting.charge(e, bytes);
           e.fetching.add(part);
           return DownloadHooks.Reservation.GRANTED;
         }
         if (!urgent) {
           return DownloadHooks.Reservation.DEFERRED; // prefetch neither evicts nor waits
         }
-        victim = victimLocked(e);
+        victim = entries.victim(e);
         if (victim == null) {
           if (!told) {
             tell = true; // outside the lock, then look again: space may have come meanwhile
@@ -355,25 +316,14 @@ final class CacheIndex {
           }
           continue;
         }
-        victim.removed = true;
-        entries.remove(victim.key, victim);
-        evictions++;
+        entries.evict(victim);
+        accounting.evicted();
       } finally {
         lock.unlock();
       }
       LOG.debug("[FetchCache] evicting {} for part {} of {}", victim, part, e);
       delete(victim);
     }
-  }
-
-  /** The least recently used entry nobody holds, other than {@code except}; lock held. */
-  private CacheEntry victimLocked(CacheEntry except) {
-    for (CacheEntry c : entries.values()) { // LinkedHashMap iteration does not reorder
-      if (c != except && c.handles == 0 && c.current == null) {
-        return c;
-      }
-    }
-    return null;
   }
 
   /** Part {@code part} of {@code e} is present with CRC32C {@code crc}; its space stays counted. */
@@ -422,7 +372,7 @@ final class CacheIndex {
     List<CacheEntry> stale = new ArrayList<>();
     lock.lock();
     try {
-      detachLocked(e, stale);
+      entries.detach(e, stale);
     } finally {
       lock.unlock();
     }
@@ -469,8 +419,7 @@ final class CacheIndex {
     }
     lock.lock();
     try {
-      used -= e.accounted;
-      e.accounted = 0;
+      accounting.discharge(e);
       spaceChanged.signalAll();
     } finally {
       lock.unlock();
@@ -481,11 +430,7 @@ final class CacheIndex {
   void countRead(boolean hit) {
     lock.lock();
     try {
-      if (hit) {
-        hits++;
-      } else {
-        misses++;
-      }
+      accounting.read(hit);
     } finally {
       lock.unlock();
     }
@@ -500,9 +445,7 @@ final class CacheIndex {
     lock.lock();
     try {
       closed = true;
-      List<CacheEntry> all = new ArrayList<>(entries.values());
-      all.addAll(removedInUse);
-      for (CacheEntry e : all) {
+      for (CacheEntry e : entries.all()) {
         if (e.current != null && e.current.store != null) {
           stores.add(e.current.store);
         }
@@ -527,76 +470,40 @@ final class CacheIndex {
   }
 
   FetchCacheStats stats() {
-    lock.lock();
-    try {
-      return new FetchCacheStats(entries.size(), used, hits, misses, evictions, resumedBytes);
-    } finally {
-      lock.unlock();
-    }
+    return locked(() -> accounting.stats(entries.size()));
   }
 
   /** Keys of the entries, least recently used first (for tests and toString). */
   List<String> keys() {
-    lock.lock();
-    try {
-      return new ArrayList<>(entries.keySet());
-    } finally {
-      lock.unlock();
-    }
+    return locked(() -> entries.keys());
   }
 
   /** Keys of the entries held by a handle right now (for tests). */
   List<String> keysInUse() {
-    lock.lock();
-    try {
-      List<String> keys = new ArrayList<>();
-      for (Iterator<CacheEntry> it = entries.values().iterator(); it.hasNext(); ) {
-        CacheEntry e = it.next();
-        if (e.handles > 0) {
-          keys.add(e.key);
-        }
-      }
-      return keys;
-    } finally {
-      lock.unlock();
-    }
+    return locked(() -> entries.keysInUse());
   }
 
   boolean isRemoved(CacheEntry e) {
-    lock.lock();
-    try {
-      return e.removed;
-    } finally {
-      lock.unlock();
-    }
+    return locked(() -> e.removed);
   }
 
   int waitingForSpace() {
-    lock.lock();
-    try {
-      return waitingForSpace;
-    } finally {
-      lock.unlock();
-    }
+    return locked(() -> waitingForSpace);
   }
 
-  private long usableSpace() {
+  /** Evaluates {@code read} with the lock held: a consistent read of the guarded state. */
+  private <T> T locked(java.util.function.Supplier<T> read) {
+    lock.lock();
     try {
-      return Files.getFileStore(objects).getUsableSpace();
-    } catch (IOException e) {
-      LOG.debug("[FetchCache] cannot read the free space of {}", objects, e);
-      return Long.MAX_VALUE;
+      return read.get();
+    } finally {
+      lock.unlock();
     }
   }
 
   @Override
   public String toString() {
-    lock.lock();
-    try {
-      return entries.size() + " entries, " + used + " of " + maxBytes + " bytes, " + evictions
-          + " evictions, " + waitingForSpace + " fetches waiting for space";
-    } finally {
-      lock.unlock();
-    }
+    return locked(() -> entries.size() + " entries, " + accounting + ", " + waitingForSpace
+        + " fetches waiting for space");
   }
 }

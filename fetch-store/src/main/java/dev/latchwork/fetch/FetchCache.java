@@ -1,25 +1,18 @@
 package dev.latchwork.fetch;
 
 import dev.latchwork.core.BroadcastLatch;
-import dev.latchwork.core.SignalFailedException;
 import dev.latchwork.core.Tracer;
-import dev.latchwork.core.internal.FileInUseException;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,25 +90,23 @@ public final class FetchCache implements Closeable {
    * Implementation notes.
    *
    * Entries, handles, LRU order and the disk budget are CacheIndex's; the journal is
-   * CacheJournal's. An entry's store lives from its first handle's open to its last handle's close
-   * (a "generation"); the opener that takes an entry from 0 to 1 handles opens the store (after the
-   * previous generation's store has terminated, so two stores never write one file), and
-   * concurrent openers of the same key wait on the generation's ready latch. An entry's file is
-   * named by its id, never reused, so deleting an evicted entry's file cannot touch a newer entry
-   * of the same key.
+   * CacheJournal's; recovering the directory is CacheDirectory's. An entry's store lives from its
+   * first handle's open to its last handle's close (a "generation", EntryGenerations' concern:
+   * two stores never write one file), and each store talks back to the cache through its entry's
+   * CacheEntryHooks. This class checks arguments, describes the source, and closes it all.
    */
 
   private static final Logger LOG = LoggerFactory.getLogger(FetchCache.class);
-  static final String OBJECTS = "objects";
+  static final String OBJECTS = CacheDirectory.OBJECTS;
 
   private final Tracer tracer;
   private final Path directory;
   private final CacheJournal journal;
   private final CacheIndex index;
   private final FetchBudget budget;
-  private final Builder config;
-  private final Executor executor;
+  private final CacheSettings config;
   private final ExecutorService ownedExecutor;
+  private final EntryGenerations generations;
   /** Never opens: describe's retries are cut short by interrupts only. */
   private final BroadcastLatch neverStops = new BroadcastLatch();
 
@@ -124,10 +115,11 @@ public final class FetchCache implements Closeable {
     this.directory = b.directory;
     this.journal = journal;
     this.index = index;
-    this.config = b.copy();
+    this.config = b.settings();
     this.budget = new FetchBudget(b.parallelism);
+    Executor executor;
     if (b.executor != null) {
-      this.executor = b.executor;
+      executor = b.executor;
       this.ownedExecutor = null;
     } else {
       AtomicInteger n = new AtomicInteger();
@@ -137,8 +129,9 @@ public final class FetchCache implements Closeable {
         t.setDaemon(true);
         return t;
       });
-      this.executor = ownedExecutor;
+      executor = ownedExecutor;
     }
+    this.generations = new EntryGenerations(tracer, journal, index, budget, executor, config);
   }
 
   /**
@@ -210,7 +203,7 @@ public final class FetchCache implements Closeable {
     if (index.isClosed()) {
       throw new ClosedStoreException("open " + key + ": cache closed");
     }
-    RangeSource.ObjectInfo object = config.retryPolicy.call(source::describe,
+    RangeSource.ObjectInfo object = config.retryPolicy().call(source::describe,
         RetryPolicy.Backoff.REAL, neverStops, (attempt, failure, delay) -> LOG.debug(
             "[FetchCache #{}] open RETRY describe {} attempt={} in={}: {}", tracer.instance(),
             key, attempt, delay, failure.toString()));
@@ -222,101 +215,9 @@ public final class FetchCache implements Closeable {
       throw new IllegalArgumentException(source + " has a version tag longer than "
           + CacheJournal.MAX_TAG_BYTES + " bytes");
     }
-    Download.partCount(object.size(), config.partSize);
-    CacheIndex.Acquired a = index.acquire(key, object, config.partSize);
-    index.deleteAll(a.stale());
-    CacheEntry e = a.entry();
-    CacheEntry.Generation g = a.generation();
-    if (a.starter()) {
-      try {
-        g.store = startStore(e, a.created(), a.recovered(), source, object, checksum);
-        g.ready.open();
-      } catch (IOException | RuntimeException | Error ex) {
-        g.ready.fail(ex);
-        index.abandon(e, g, a.created());
-        release(e);
-        throw ex;
-      }
-      if (index.isClosed()) {
-        g.store.close(); // the cache closed while this open started the store
-      }
-    } else {
-      try {
-        g.ready.await();
-      } catch (SignalFailedException ex) {
-        release(e);
-        throw new IOException("open " + key + ": starting the download of " + source
-            + " failed: " + ex.getCause(), ex.getCause());
-      } catch (InterruptedException ex) {
-        release(e);
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("open " + key + ": interrupted");
-      }
-    }
-    return new Handle(this, e, g.store);
-  }
-
-  /**
-   * Starts the entry's store on {@code object}, the description this open got: its size and
-   * version are the entry's, and it carries the checksum the source states now (the journal keeps
-   * none). {@code recovered}: the entry came from the journal and this is its first store.
-   */
-  private FetchStore startStore(CacheEntry e, boolean created, boolean recovered,
-      RangeSource source, RangeSource.ObjectInfo object, ObjectChecksum checksum)
-      throws IOException {
-    if (created) {
-      journal.entry(e.id, e.key, e.object, e.partSize);
-    }
-    if (recovered && config.verifyOnRecovery) {
-      // No store writes the file yet (this open starts the entry's first one) and a held entry
-      // is never evicted, so the parts read here are the ones the store will serve.
-      List<Integer> damaged = RecoveredParts.damaged(e.file, index.presentParts(e), e.partSize,
-          e.object.size());
-      if (!damaged.isEmpty()) {
-        LOG.warn("[FetchCache #{}] {}: parts {} do not match their journaled CRC32C; fetching"
-            + " them again", tracer.instance(), e, damaged);
-        index.dropRecoveredParts(e, damaged);
-      }
-    }
-    FetchStore previous = index.previous(e);
-    if (previous != null) {
-      awaitTerminated(previous); // one store at a time writes the entry's file
-    }
-    FetchStore.Builder b = FetchStore.builder(source)
-        .partSize(e.partSize)
-        .parallelism(config.parallelism)
-        .retryPolicy(config.retryPolicy)
-        .readTimeout(config.readTimeout)
-        .executor(executor)
-        .budget(budget)
-        .cacheEntry(e.file, object, index.presentParts(e), new EntryHooks(e));
-    if (checksum != null) {
-      b.verify(checksum);
-    }
-    return b.open();
-  }
-
-  private static void awaitTerminated(FetchStore store) throws InterruptedIOException {
-    try {
-      store.terminated().await();
-    } catch (SignalFailedException ignored) {
-      // Its file could not be closed cleanly; the new store opens its own channel anyway.
-    } catch (InterruptedException ex) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted waiting for the previous download to stop");
-    }
-  }
-
-  /** Gives up one handle on {@code e}; the last one closes the store. */
-  void release(CacheEntry e) {
-    boolean[] delete = new boolean[1];
-    FetchStore store = index.release(e, delete);
-    if (store != null) {
-      store.close();
-    }
-    if (delete[0]) {
-      index.delete(e);
-    }
+    Download.partCount(object.size(), config.partSize());
+    EntryGenerations.Joined j = generations.join(key, source, object, checksum);
+    return new Handle(new EntryHandle(tracer, generations, index, j.entry(), j.store()));
   }
 
   /**
@@ -353,23 +254,7 @@ public final class FetchCache implements Closeable {
       if (index.isClosed()) {
         return;
       }
-      List<FetchStore> stores = index.close();
-      for (FetchStore s : stores) {
-        s.close();
-      }
-      boolean interrupted = false;
-      for (FetchStore s : stores) {
-        for (;;) {
-          try {
-            s.terminated().await();
-            break;
-          } catch (SignalFailedException ignored) {
-            break;
-          } catch (InterruptedException ex) {
-            interrupted = true; // the files must be closed before the directory is released
-          }
-        }
-      }
+      boolean interrupted = generations.stopAll();
       if (ownedExecutor != null) {
         ownedExecutor.shutdownNow();
       }
@@ -392,75 +277,16 @@ public final class FetchCache implements Closeable {
         + "]";
   }
 
-  /** The entry's side of its store's download: space, journal, discarding. */
-  private final class EntryHooks implements DownloadHooks {
-    private final CacheEntry entry;
-
-    EntryHooks(CacheEntry entry) {
-      this.entry = entry;
-    }
-
-    @Override
-    public Reservation reserve(int part, boolean urgent, BroadcastLatch stopped,
-        Runnable waiting) throws InterruptedException {
-      Tracer.Span span = tracer.enter("reserve", "key", entry.key, "part", part);
-      try {
-        return index.reserve(entry, part, urgent, stopped, waiting);
-      } finally {
-        span.close();
-      }
-    }
-
-    @Override
-    public void partPresent(int part, int crc) {
-      index.partPresent(entry, part, crc);
-    }
-
-    @Override
-    public void partDurable(int part, int crc) {
-      try {
-        journal.part(entry.id, part, crc);
-      } catch (IOException | IllegalStateException e) {
-        // The cache is closing or the journal failed: the part is fetched again after a restart.
-        LOG.debug("[FetchCache #{}] journaling part {} of {} failed", tracer.instance(), part,
-            entry, e);
-      }
-    }
-
-    @Override
-    public void partAbandoned(int part) {
-      index.partAbandoned(entry, part);
-    }
-
-    @Override
-    public void stopped(Throwable failure) {
-      index.wakeWaiters();
-      if (failure instanceof ChecksumMismatchException
-          || (failure instanceof RangeSourceException r
-              && r.kind() == RangeSourceException.Kind.VERSION_CHANGED)) {
-        LOG.warn("[FetchCache #{}] discarding {}: {}", tracer.instance(), entry,
-            failure.toString());
-        index.discard(entry);
-      }
-    }
-  }
-
   /**
    * One user's handle on a cached object: reads wait for their bytes as {@link FetchStore}'s do.
    * Thread-safe. After {@link #close()} every operation throws {@link ClosedStoreException}; so
    * do the views after the entry's download stopped (its last handle closed, or the cache).
    */
   public static final class Handle implements Closeable {
-    private final FetchCache cache;
-    private final CacheEntry entry;
-    private final FetchStore store;
-    private final java.util.concurrent.atomic.AtomicBoolean closed =
-        new java.util.concurrent.atomic.AtomicBoolean();
+    private final EntryHandle state;
 
-    private Handle(FetchCache cache, CacheEntry entry, FetchStore store) {
-      this.cache = cache;
-      this.entry = entry;
-      this.store = store;
+    private Handle(EntryHandle state) {
+      this.state = state;
     }
 
     /**
@@ -477,8 +303,7 @@ public final class FetchCache implements Closeable {
      */
     public int read(java.nio.ByteBuffer dst, long position)
         throws IOException, InterruptedException {
-      countRead(dst, position);
-      return store.read(dst, position);
+      return state.forRead(dst, position).read(dst, position);
     }
 
     /**
@@ -496,16 +321,7 @@ public final class FetchCache implements Closeable {
      */
     public int read(java.nio.ByteBuffer dst, long position, Duration timeout)
         throws IOException, InterruptedException, java.util.concurrent.TimeoutException {
-      countRead(dst, position);
-      return store.read(dst, position, timeout);
-    }
-
-    private void countRead(java.nio.ByteBuffer dst, long position) throws ClosedStoreException {
-      ensureOpen("read");
-      if (position >= 0 && position < store.size()) {
-        long end = Math.min(store.size(), position + dst.remaining());
-        cache.index.countRead(store.presentUntil(position) >= end);
-      }
+      return state.forRead(dst, position).read(dst, position, timeout);
     }
 
     /**
@@ -517,8 +333,7 @@ public final class FetchCache implements Closeable {
      * @throws ClosedStoreException if the handle or the cache is closed
      */
     public java.io.InputStream newInputStream(long position) throws ClosedStoreException {
-      ensureOpen("newInputStream");
-      return store.newInputStream(position);
+      return state.open("newInputStream").newInputStream(position);
     }
 
     /**
@@ -528,8 +343,7 @@ public final class FetchCache implements Closeable {
      * @throws ClosedStoreException if the handle or the cache is closed
      */
     public java.nio.channels.SeekableByteChannel newChannel() throws ClosedStoreException {
-      ensureOpen("newChannel");
-      return store.newChannel();
+      return state.open("newChannel").newChannel();
     }
 
     /**
@@ -538,7 +352,7 @@ public final class FetchCache implements Closeable {
      * @return the size in bytes, as the source described it
      */
     public long size() {
-      return store.size();
+      return state.store().size();
     }
 
     /**
@@ -549,7 +363,7 @@ public final class FetchCache implements Closeable {
      * @return the progress
      */
     public FetchProgress progress() {
-      return store.progress();
+      return state.store().progress();
     }
 
     /**
@@ -563,8 +377,7 @@ public final class FetchCache implements Closeable {
      * @throws InterruptedException if interrupted while waiting
      */
     public boolean awaitComplete(Duration timeout) throws IOException, InterruptedException {
-      ensureOpen("awaitComplete");
-      return store.awaitComplete(timeout);
+      return state.open("awaitComplete").awaitComplete(timeout);
     }
 
     /**
@@ -573,31 +386,17 @@ public final class FetchCache implements Closeable {
      */
     @Override
     public void close() {
-      if (closed.compareAndSet(false, true)) {
-        Tracer.Span span = cache.tracer.enter("closeHandle", "key", entry.key);
-        try {
-          cache.release(entry);
-        } finally {
-          span.close();
-        }
-      }
+      state.close();
     }
 
     /** True if this handle's entry left the index (evicted, discarded or replaced); for tests. */
     boolean isEntryRemoved() {
-      return cache.index.isRemoved(entry);
-    }
-
-    private void ensureOpen(String operation) throws ClosedStoreException {
-      if (closed.get()) {
-        throw new ClosedStoreException(operation + ": handle on " + entry.key + " closed");
-      }
+      return state.isEntryRemoved();
     }
 
     @Override
     public String toString() {
-      return "FetchCache.Handle[" + entry.key + (closed.get() ? ", closed" : "") + ", " + store
-          + "]";
+      return state.toString();
     }
   }
 
@@ -619,17 +418,8 @@ public final class FetchCache implements Closeable {
       this.directory = directory;
     }
 
-    private Builder copy() {
-      Builder b = new Builder(directory);
-      b.maxBytes = maxBytes;
-      b.minFreeBytes = minFreeBytes;
-      b.parallelism = parallelism;
-      b.partSize = partSize;
-      b.retryPolicy = retryPolicy;
-      b.readTimeout = readTimeout;
-      b.executor = executor;
-      b.verifyOnRecovery = verifyOnRecovery;
-      return b;
+    private CacheSettings settings() {
+      return new CacheSettings(parallelism, partSize, retryPolicy, readTimeout, verifyOnRecovery);
     }
 
     /**
@@ -641,10 +431,7 @@ public final class FetchCache implements Closeable {
      * @throws IllegalArgumentException if {@code bytes <= 0}
      */
     public Builder maxBytes(long bytes) {
-      if (bytes <= 0) {
-        throw new IllegalArgumentException("maxBytes must be positive: " + bytes);
-      }
-      this.maxBytes = bytes;
+      this.maxBytes = CacheSettings.positive("maxBytes", bytes);
       return this;
     }
 
@@ -657,10 +444,7 @@ public final class FetchCache implements Closeable {
      * @throws IllegalArgumentException if {@code bytes < 0}
      */
     public Builder minFreeBytes(long bytes) {
-      if (bytes < 0) {
-        throw new IllegalArgumentException("minFreeBytes must not be negative: " + bytes);
-      }
-      this.minFreeBytes = bytes;
+      this.minFreeBytes = CacheSettings.notNegative("minFreeBytes", bytes);
       return this;
     }
 
@@ -672,10 +456,7 @@ public final class FetchCache implements Closeable {
      * @throws IllegalArgumentException if {@code parts <= 0}
      */
     public Builder parallelism(int parts) {
-      if (parts <= 0) {
-        throw new IllegalArgumentException("parallelism must be positive: " + parts);
-      }
-      this.parallelism = parts;
+      this.parallelism = (int) CacheSettings.positive("parallelism", parts);
       return this;
     }
 
@@ -688,10 +469,7 @@ public final class FetchCache implements Closeable {
      * @throws IllegalArgumentException if {@code bytes <= 0}
      */
     public Builder partSize(long bytes) {
-      if (bytes <= 0) {
-        throw new IllegalArgumentException("partSize must be positive: " + bytes);
-      }
-      this.partSize = bytes;
+      this.partSize = CacheSettings.positive("partSize", bytes);
       return this;
     }
 
@@ -778,47 +556,8 @@ public final class FetchCache implements Closeable {
     }
 
     private FetchCache open0(Tracer tracer) throws IOException {
-      Files.createDirectories(directory);
-      Path objects = directory.resolve(OBJECTS);
-      Files.createDirectories(objects);
-      CacheJournal journal;
-      try {
-        journal = CacheJournal.open(directory);
-      } catch (FileInUseException e) {
-        IOException refused = new IOException("cache directory " + directory
-            + " is in use by another FetchCache (in this process or another)");
-        refused.initCause(e);
-        throw refused;
-      }
-      try {
-        CacheIndex index = new CacheIndex(objects, journal, maxBytes, minFreeBytes);
-        Set<Path> kept = new HashSet<>();
-        for (CacheJournal.Entry r : journal.recovered()) {
-          Path file = objects.resolve(r.id() + ".part");
-          if (Files.isRegularFile(file)) {
-            index.addRecovered(r, file);
-            kept.add(file);
-          } else {
-            journal.remove(r.id());
-          }
-        }
-        try (Stream<Path> files = Files.list(objects)) {
-          for (Path f : (Iterable<Path>) files::iterator) {
-            if (!kept.contains(f)) {
-              Files.deleteIfExists(f); // a file whose entry never became durable
-            }
-          }
-        }
-        index.trimToBudget();
-        return new FetchCache(tracer, this, journal, index);
-      } catch (IOException | RuntimeException | Error e) {
-        try {
-          journal.close();
-        } catch (IOException suppressed) {
-          e.addSuppressed(suppressed);
-        }
-        throw e;
-      }
+      return CacheDirectory.open(directory, maxBytes, minFreeBytes,
+          (journal, index) -> new FetchCache(tracer, this, journal, index));
     }
   }
 }

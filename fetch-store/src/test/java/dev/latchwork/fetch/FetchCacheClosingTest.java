@@ -67,7 +67,7 @@ class FetchCacheClosingTest {
       // completion racing, it must find the part present rather than fetch it again.
       AtomicReference<FetchCache.Handle> again = new AtomicReference<>();
       Thread reopen = start(() -> again.set(c.open("k", source)));
-      awaitParkedInOrEnded(reopen, "awaitTerminated");
+      awaitParkedInOrEnded(reopen, EntryGenerations.class, "awaitTerminated");
       source.proceed.complete(null);
       reopen.join(TimeUnit.SECONDS.toMillis(30));
       assertThat(reopen.isAlive()).isFalse();
@@ -96,7 +96,7 @@ class FetchCacheClosingTest {
       c.close();
       interruptKept.set(Thread.currentThread().isInterrupted());
     });
-    awaitParkedInOrEnded(closer, "close");
+    awaitParkedInOrEnded(closer, FetchCache.class, "close");
     assertThat(source.aborted).isDone();
     source.proceed.complete(null);
     closer.join(TimeUnit.SECONDS.toMillis(30));
@@ -157,10 +157,10 @@ class FetchCacheClosingTest {
 
   /**
    * Waits (bounded, polling the thread's state) until {@code t} has ended or waits on a latch
-   * inside {@code FetchCache.<method>}: the point at which a correct close or reopen waits for
+   * inside {@code owner.<method>}: the point at which a correct close or reopen waits for
    * the held completion, and an incorrect one has already gone past.
    */
-  private static void awaitParkedInOrEnded(Thread t, String method) {
+  private static void awaitParkedInOrEnded(Thread t, Class<?> owner, String method) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (System.nanoTime() < deadline) {
       Thread.State state = t.getState();
@@ -172,7 +172,7 @@ class FetchCacheClosingTest {
         boolean inLatch = Arrays.stream(stack)
             .anyMatch(e -> e.getClassName().endsWith("BroadcastLatch"));
         boolean inMethod = Arrays.stream(stack).anyMatch(e ->
-            e.getClassName().equals(FetchCache.class.getName())
+            e.getClassName().equals(owner.getName())
                 && e.getMethodName().equals(method));
         if (inLatch && inMethod) {
           return;
@@ -180,7 +180,7 @@ class FetchCacheClosingTest {
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
     }
-    throw new AssertionError(t + " neither ended nor waited in FetchCache." + method);
+    throw new AssertionError(t + " neither ended nor waited in " + owner.getSimpleName() + "." + method);
   }
 
   /**
