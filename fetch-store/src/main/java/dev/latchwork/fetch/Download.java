@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.Set;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -22,26 +21,26 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The download engine of a {@link FetchStore}: owns the parts (which are present, which a reader
  * waits for, which to fetch next), the worker tasks and the executor they run on, the progress
- * counters and listener, and the download's failure. The store asks it whether bytes are present,
- * which watermark to wait on for a part, and to stop.
+ * counters and listener, and the download's failure. The store asks it which watermark to wait on
+ * for a part, and to stop; which bytes are present and the readers' wake-ups are its {@link
+ * PartPresence}, its failure and the checks against it its {@link DownloadFailure}, its counters
+ * and listener its {@link DownloadProgress}.
  *
  * <p>Memory consistency effects: the writes of a part's bytes to the temp file happen-before the
- * part's watermark covers them, and before its range is {@linkplain #isPresent present}; the
- * completion of the last part happens-before {@link #bytesPresent()} reaches the size. Actions
- * before {@link #stop} or a failure happen-before every part watermark and the progress notifier
- * fail with its cause.
+ * part's watermark covers them, and before its range is {@linkplain PartPresence#isPresent
+ * present}; the completion of the last part happens-before {@link #bytesPresent()} reaches the
+ * size. Actions before {@link #stop} or a failure happen-before every part watermark and the
+ * progress notifier fail with its cause.
  *
  * <p>Memory grows with what is fetched and waited for, not with the part count: part flags are
- * {@link SparseBitSet sparse} and a part has a watermark only while it is fetched or waited for.
+ * {@link SparseBitSet sparse} and a part has a watermark only while it is fetched or waited for
+ * (see {@link PartPresence}).
  */
 final class Download {
   /*
@@ -51,32 +50,16 @@ final class Download {
    * to exactly one worker; the workers are min(parallelism, partCount) tasks on the executor,
    * each claiming parts until none is left.
    *
-   * Presence: presentRanges is an immutable IntervalSet replaced by CAS when a part completes; a
-   * part is present once its range is in it. That is the only per-part record of completion.
-   *
-   * Part watermarks, created on demand by a waiting reader or the part's first write: a
-   * ProgressNotifier of the part's bytes written contiguously from its start (a retry resumes
-   * where the last write ended, so the value only grows). The fetcher raises it after every
-   * write, so a reader inside a part wakes as soon as its bytes land. A reader that must wait for
-   * part p gets the watermark in `watermarks` (creating it), then looks at presentRanges again.
-   * Completing p adds it to presentRanges first and then removes and completes the watermark. So
-   * a watermark that was in the map when the completer removed it is completed, and a reader that
-   * created or found its watermark after that removal sees p present on its second look (and
-   * completes it itself). Stopping is the same pattern: stopCause is written before the map is
-   * scanned and failed, and a reader reads stopCause after its watermark is in the map, so one of
-   * the two fails it. No wake-up can be lost.
-   *
-   * Progress: bytesPresent counts written bytes as they land (written()), except each part's last
-   * write, which completePart adds after updating the part counters, so a snapshot that sees all
-   * bytes present also sees the final counts; it completes at the size and fails with the stop
-   * cause. A publication racing a stop may find it failed: tryAdd says so instead of throwing, and
-   * the publication adds nothing more (nobody can wait for it any more).
+   * Presence, part watermarks and the count of present bytes: see PartPresence, which explains
+   * why no wake-up can be lost. The download completes a part in this order: the part counters,
+   * the cache entry's state, then PartPresence.complete (range, watermark, held-back last write),
+   * so a snapshot that sees all bytes present also sees the final counts.
    *
    * Cache entries (hooks set): a part's space is reserved before its fetch. A prefetch that finds
    * no free space is deferred: the part stays claimed, unfetched, in `deferred`. A reader that needs
-   * it puts its watermark into watermarks and then takes the part out of `deferred` (undefer, which
-   * starts a fetch of its own); a worker that defers a part adds it to `deferred` and then looks at
-   * watermarks (and wantAll). Each side writes its own set before reading the other's, so at
+   * it puts its watermark into PartPresence's map and then takes the part out of `deferred`
+   * (undefer, which starts a fetch of its own); a worker that defers a part adds it to `deferred`
+   * and then looks at that map (isWaitedFor, and wantAll). Each side writes its own set before reading the other's, so at
    * least one sees the other, and the remove decides which one fetches it: exactly once. A part
    * waiting for space counts in the progress (EntryParts). The fetcher holds the temp file from a
    * part's last write until completePart has recorded and journaled the part (EntryParts), so a
@@ -93,29 +76,19 @@ final class Download {
 
   private final Tracer tracer;
   private final RangeSource source;
-  private final TempFile file;
   private final long size;
   private final long partSize;
   private final int partCount;
   private final int parallelism;
   private final PartScheduler scheduler;
   private final PartFetcher fetcher;
-  private final AtomicReference<IntervalSet> presentRanges =
-      new AtomicReference<>(IntervalSet.EMPTY);
-  private final ConcurrentHashMap<Integer, ProgressNotifier> watermarks = new ConcurrentHashMap<>();
-  /** The last write of each written but not yet completed part, published by completePart. */
-  private final ConcurrentHashMap<Integer, Long> heldBack = new ConcurrentHashMap<>();
-  private final ProgressNotifier bytesPresent = new ProgressNotifier();
-  private final AtomicInteger partsDone = new AtomicInteger();
-  private final AtomicInteger partsInFlight = new AtomicInteger();
-  private final AtomicLong retries = new AtomicLong();
+  private final PartPresence presence;
   private final Executor executor;
   private final ExecutorService ownedExecutor;
-  private final ProgressDispatcher dispatcher;
-  /** The download's own failure (not a close); set once. */
-  private final AtomicReference<Throwable> failure = new AtomicReference<>();
-  /** Why everything stopped: the failure or the close; set once, before stopped opens. */
-  private final AtomicReference<Throwable> stopCause = new AtomicReference<>();
+  /** The part counters and the listener's deliveries. */
+  private final DownloadProgress progress;
+  /** The download's own failure (not a close) and the checks against it. */
+  private final DownloadFailure failure;
   /** Opens when fetching must stop (closed or failed); cuts backoffs short. */
   private final BroadcastLatch stopped = new BroadcastLatch();
   /** This object's share of a fetch budget shared with other stores, or null. */
@@ -146,15 +119,15 @@ final class Download {
       FetchSettings settings, Options options) {
     this.tracer = tracer;
     this.source = source;
-    this.file = file;
     this.size = object.size();
     this.partSize = settings.partSize();
     this.partCount = partCount(size, partSize);
     this.parallelism = settings.parallelism();
     this.scheduler = new PartScheduler(partCount);
+    this.presence = new PartPresence(size, partSize, this::signalProgress);
     this.fetcher = new PartFetcher(tracer, source, object, partSize, file, settings.retryPolicy(),
         TimeUnit.NANOSECONDS.convert(settings.readTimeout()), settings.backoff(), stopped,
-        this::fail, this::retrying, this::written, options.hooks() != null);
+        this::fail, this::retrying, presence::written, options.hooks() != null);
     if (settings.executor() != null) {
       this.executor = settings.executor();
       this.ownedExecutor = null;
@@ -162,41 +135,22 @@ final class Download {
       this.ownedExecutor = newOwnedExecutor(tracer.instance(), parallelism + 1);
       this.executor = ownedExecutor;
     }
-    this.dispatcher = settings.listener() == null
-        ? null : new ProgressDispatcher(this::progress, settings.listener(), executor);
     this.lane = options.budget() == null
         ? null : options.budget().newLane(source.toString(), scheduler::hasDemand);
     this.entry = options.hooks() == null ? null
         : new EntryParts(tracer, file, options.hooks(), this::fail, this::signalProgress);
+    this.progress = new DownloadProgress(presence, entry == null ? () -> 0 : entry::waitingForSpace,
+        settings.listener(), executor);
     this.presentAtStart = options.present();
     // The caller's checksum and the one the source stated are both checked (ChecksumVerifier).
     this.verifier = options.verify() == null && object.checksum() == null ? null
         : new ChecksumVerifier(source.toString(), options.verify(), object.checksum(), size,
-            partSize, () -> presentUntil(0),
+            partSize, () -> presence.presentUntil(0),
             (dst, at) -> file.read(dst, at, dst.remaining(), null), this::fail);
+    this.failure = new DownloadFailure(file, source, verifier);
     if (verifier != null) {
       fetcher.observe(verifier::offer);
     }
-  }
-
-  /**
-   * Describes {@code source}, retrying transient failures as the settings' policy says, and
-   * checks that the part size suits the object.
-   *
-   * @throws IOException the last failure of {@code describe}, as {@link RetryPolicy#call} says
-   * @throws IllegalArgumentException if the part size is too small for the object
-   */
-  static RangeSource.ObjectInfo describe(Tracer tracer, RangeSource source,
-      FetchSettings settings) throws IOException {
-    RangeSource.ObjectInfo object = settings.retryPolicy().call(source::describe,
-        settings.backoff(), new BroadcastLatch(), (attempt, failure, delay) -> LOG.debug(
-            "[FetchStore #{}] open RETRY describe attempt={} in={} thread={}: {}",
-            tracer.instance(), attempt, delay, Thread.currentThread().getName(), failure));
-    if (object == null) {
-      throw new IllegalStateException(source + " described no object (null)");
-    }
-    partCount(object.size(), settings.partSize());
-    return object;
   }
 
   /**
@@ -220,18 +174,13 @@ final class Download {
    */
   void start() {
     if (partCount == 0) {
-      bytesPresent.complete();
+      presence.completeEmpty();
       return;
     }
     for (int p : presentAtStart.keySet()) {
       if (scheduler.markClaimed(p)) {
-        long start = (long) p * partSize;
-        long end = Math.min(size, start + partSize);
-        partsDone.incrementAndGet();
-        presentRanges.updateAndGet(s -> s.add(start, end));
-        if (bytesPresent.tryAdd(end - start) == size) {
-          bytesPresent.tryComplete();
-        }
+        progress.presentAtStart();
+        presence.presentAtStart(p);
       }
     }
     if (verifier != null) {
@@ -251,34 +200,22 @@ final class Download {
     return size;
   }
 
-  /** Returns the part holding byte {@code position}. */
-  int partOf(long position) {
-    return (int) (position / partSize);
+  /**
+   * Returns which bytes are present, for readers: they wait through {@link #partWatermark}, never
+   * on {@link PartPresence#watermark} directly (a deferred part would stay unfetched).
+   */
+  PartPresence presence() {
+    return presence;
   }
 
-  /** Returns the first byte of part {@code p}. */
-  long partStart(int p) {
-    return (long) p * partSize;
-  }
-
-  /** Returns the end (exclusive) of part {@code p}. */
-  long partEnd(int p) {
-    return Math.min(size, (long) p * partSize + partSize);
-  }
-
-  /** Returns true if every byte of {@code [start, end)} is present. */
-  boolean isPresent(long start, long end) {
-    return presentRanges.get().contains(start, end);
-  }
-
-  /** Returns the end of the run of present bytes starting at {@code position}. */
-  long presentUntil(long position) {
-    return presentRanges.get().contiguousEnd(position);
+  /** Returns the download's failure and the checks of the store's operations. */
+  DownloadFailure failure() {
+    return failure;
   }
 
   /** Moves part {@code p}, unless it is present or claimed, to the front of the fetch order. */
   void demand(int p) {
-    if (!isPartPresent(p) && scheduler.demand(p)) {
+    if (!presence.isPartPresent(p) && scheduler.demand(p)) {
       LOG.debug("[FetchStore #{}] part {} moved to the front for a reader", tracer.instance(), p);
     }
   }
@@ -289,27 +226,16 @@ final class Download {
    * with the store's failure or close. Returns null if the part is present already.
    */
   ProgressNotifier partWatermark(int p) {
-    if (isPartPresent(p)) {
-      return null;
+    ProgressNotifier watermark = presence.watermark(p);
+    if (watermark != null) {
+      undefer(p); // after the watermark is in the map: see the notes on deferred parts
     }
-    ProgressNotifier watermark = watermarks.computeIfAbsent(p, k -> new ProgressNotifier());
-    if (isPartPresent(p)) {
-      // Completed between the two looks: its completer may have missed this watermark.
-      watermark.tryComplete();
-      watermarks.remove(p, watermark);
-      return null;
-    }
-    Throwable cause = stopCause.get();
-    if (cause != null) {
-      watermark.tryFail(cause); // the stopper may have scanned the map before it was in it
-    }
-    undefer(p); // after the watermark is in the map: see the notes on deferred parts
     return watermark;
   }
 
   /** The number of present bytes, read-only; complete at the size, failed by a failure or close. */
   ProgressView bytesPresent() {
-    return bytesPresent.view();
+    return presence.bytesPresent();
   }
 
   /** Returns the source, for messages. */
@@ -318,101 +244,30 @@ final class Download {
   }
 
   /**
-   * Checks that the store is neither closed nor failed.
-   *
-   * @throws ClosedStoreException if the store is closed
-   * @throws IOException if the download failed; the cause is the failure
-   */
-  void checkUsable(String operation) throws IOException {
-    checkOpen(operation);
-    Throwable cause = failure.get();
-    if (cause != null) {
-      throw failed(operation, cause);
-    }
-  }
-
-  /** Throws ClosedStoreException if the store is closed. */
-  void checkOpen(String operation) throws ClosedStoreException {
-    if (file.isClosed()) {
-      throw new ClosedStoreException(operation + ": store closed");
-    }
-  }
-
-  /** Throws IllegalStateException unless every byte is present. */
-  void checkComplete(String operation) {
-    long present = bytesPresent.get();
-    if (present != size) {
-      throw new IllegalStateException(operation + ": download incomplete, " + present + " of "
-          + size + " bytes present");
-    }
-  }
-
-  /**
    * Waits until every byte is present; {@code timeout} null waits forever. Returns false if the
    * timeout elapsed first.
    */
   boolean awaitComplete(Duration timeout) throws IOException, InterruptedException {
-    checkUsable("awaitComplete");
+    failure.checkUsable("awaitComplete");
     wantAll();
     try {
       if (timeout == null) {
-        bytesPresent.awaitAtLeast(size);
-        return awaitVerified(-1);
+        presence.bytesPresent().awaitAtLeast(size);
+        return failure.awaitVerified(-1);
       }
       long deadline = System.nanoTime() + TimeUnit.NANOSECONDS.convert(timeout);
-      bytesPresent.awaitAtLeast(size, timeout);
-      return awaitVerified(Math.max(0, deadline - System.nanoTime()));
+      presence.bytesPresent().awaitAtLeast(size, timeout);
+      return failure.awaitVerified(Math.max(0, deadline - System.nanoTime()));
     } catch (TimeoutException e) {
       return false;
     } catch (SignalFailedException e) {
-      throw failedWaiting("awaitComplete", e.getCause());
+      throw failure.failedWaiting("awaitComplete", e.getCause());
     }
-  }
-
-  /** The exception for a wait that ended with {@code cause}: the store's close or failure. */
-  IOException failedWaiting(String operation, Throwable cause) {
-    if (cause instanceof ClosedStoreException) {
-      return new ClosedStoreException(operation + ": " + cause.getMessage());
-    }
-    return failed(operation, cause);
-  }
-
-  /** Waits for the checksum's verdict (true at once without one); false on timeout. */
-  private boolean awaitVerified(long timeoutNanos) throws InterruptedException {
-    if (verifier == null) {
-      return true;
-    }
-    if (timeoutNanos < 0) {
-      verifier.result().await();
-      return true;
-    }
-    return verifier.result().await(timeoutNanos, TimeUnit.NANOSECONDS);
-  }
-
-  /**
-   * Throws unless there is no checksum to check or it matched.
-   *
-   * @throws IllegalStateException if the checksum is not verified yet
-   */
-  void checkVerified(String operation) {
-    if (verifier != null
-        && !(verifier.result().isOpen() && verifier.result().failure() == null)) {
-      throw new IllegalStateException(operation + ": the object's checksum is not verified yet"
-          + " (see awaitComplete)");
-    }
-  }
-
-  private IOException failed(String operation, Throwable cause) {
-    if (cause instanceof ChecksumMismatchException mismatch) {
-      return new ChecksumMismatchException(operation, mismatch);
-    }
-    return new IOException(operation + ": download of " + source + " failed: " + cause, cause);
   }
 
   /** Returns a snapshot of the progress. */
   FetchProgress progress() {
-    return new FetchProgress(bytesPresent.get(), size, partsDone.get(), partsInFlight.get(),
-        retries.get(), entry == null ? 0 : entry.waitingForSpace());
+    return progress.snapshot();
   }
 
   /** Returns the executor the download created, or null if one was supplied (for tests). */
@@ -452,7 +307,7 @@ final class Download {
     if (p < 0) {
       return false;
     }
-    fetchPart(p, wantAll || watermarks.containsKey(p));
+    fetchPart(p, wantAll || presence.isWaitedFor(p));
     return true;
   }
 
@@ -492,22 +347,20 @@ final class Download {
       if (r == DownloadHooks.Reservation.DEFERRED) {
         deferred.add(p);
         // A reader that began waiting before the add did not see it deferred (see the notes).
-        if ((wantAll || watermarks.containsKey(p)) && deferred.remove(p)) {
+        if ((wantAll || presence.isWaitedFor(p)) && deferred.remove(p)) {
           fetchPart(p, true); // urgent: never deferred again
         }
         return;
       }
     }
-    partsInFlight.incrementAndGet();
-    signalProgress();
+    progress.fetchStarted();
     boolean fetched = false;
     int[] crc = new int[1];
     try {
       fetched = fetcher.fetch(p, crc);
     } finally {
       if (!fetched) {
-        partsInFlight.decrementAndGet();
-        signalProgress();
+        progress.fetchAbandoned();
         if (entry != null) {
           entry.abandoned(p);
         }
@@ -567,25 +420,16 @@ final class Download {
 
   /** Publishes fetched part {@code p}; for a cache entry, the fetch handed over the file's hold. */
   private void completePart(int p, int crc) {
-    long start = (long) p * partSize;
-    long end = Math.min(size, start + partSize);
     boolean present = false;
     try {
-      partsInFlight.decrementAndGet();
-      partsDone.incrementAndGet();
+      progress.fetchDone();
       // In the entry's state before any reader can see it.
       if (entry != null) {
         entry.present(p, crc);
       }
-      presentRanges.updateAndGet(s -> s.add(start, end));
-      ProgressNotifier watermark = watermarks.remove(p);
-      if (watermark != null) {
-        watermark.tryComplete();
-      }
-      // The part's last write left its bytes for this add (see written), so bytesPresent
+      // The part's last write left its bytes for this (PartPresence.written), so bytesPresent
       // reaches the size only after the counters above are final.
-      Long lastWrite = heldBack.remove(p);
-      publish(lastWrite == null ? 0 : lastWrite);
+      presence.complete(p);
       if (verifier != null) {
         verifier.partDone(p, crc);
       }
@@ -598,33 +442,9 @@ final class Download {
     signalProgress();
   }
 
-  /**
-   * PartFetcher's callback after every write: raises the part's watermark (waking the readers
-   * that wait inside the part) and counts the bytes as present, except those of the part's last
-   * write, which completePart publishes once the part's counters are final.
-   */
-  private void written(int p, long partBytes, long n) {
-    long start = (long) p * partSize;
-    long length = Math.min(size, start + partSize) - start;
-    // Count first, then wake: a reader served by the watermark sees its bytes in the progress.
-    if (partBytes < length) {
-      publish(n);
-      signalProgress();
-    } else {
-      heldBack.put(p, n);
-    }
-    watermarks.computeIfAbsent(p, k -> new ProgressNotifier()).tryAdvanceTo(partBytes);
-  }
-
-  private void publish(long n) {
-    if (n > 0 && bytesPresent.tryAdd(n) == size) {
-      bytesPresent.tryComplete();
-    }
-  }
-
   /** Fails the download for good: wakes every waiter with the cause, stops every fetch. */
   private void fail(Throwable cause) {
-    if (file.isClosed() || !failure.compareAndSet(null, cause)) {
+    if (!failure.record(cause)) {
       return;
     }
     LOG.warn("[FetchStore #{}] download of {} failed", tracer.instance(), source, cause);
@@ -638,13 +458,9 @@ final class Download {
    * PartFetcher).
    */
   private void stop(Throwable cause) {
-    stopCause.compareAndSet(null, cause);
-    Throwable first = stopCause.get();
+    Throwable first = presence.stopCause(cause);
     stopped.open();
-    for (ProgressNotifier watermark : watermarks.values()) {
-      watermark.tryFail(first);
-    }
-    bytesPresent.tryFail(first);
+    presence.failWaiters(first);
     fetcher.abortInFlight();
     if (lane != null) {
       lane.close();
@@ -656,19 +472,11 @@ final class Download {
 
   /** Counts a retry of a part (PartFetcher's callback). */
   private void retrying() {
-    retries.incrementAndGet();
-    signalProgress();
-  }
-
-  private boolean isPartPresent(int p) {
-    long start = (long) p * partSize;
-    return isPresent(start, Math.min(size, start + partSize));
+    progress.retrying();
   }
 
   private void signalProgress() {
-    if (dispatcher != null) {
-      dispatcher.signal();
-    }
+    progress.signal();
   }
 
   private static ExecutorService newOwnedExecutor(int store, int threads) {
@@ -686,6 +494,6 @@ final class Download {
 
   @Override
   public String toString() {
-    return "present " + presentRanges.get() + (failure.get() != null ? ", failed" : "");
+    return "present " + presence + (failure.get() != null ? ", failed" : "");
   }
 }

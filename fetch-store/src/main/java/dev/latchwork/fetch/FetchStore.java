@@ -1,11 +1,9 @@
 package dev.latchwork.fetch;
 
 import dev.latchwork.core.BroadcastLatch;
-import dev.latchwork.core.ProgressNotifier;
 import dev.latchwork.core.ProgressView;
 import dev.latchwork.core.SignalFailedException;
 import dev.latchwork.core.Tracer;
-import dev.latchwork.core.internal.FlightRecorderState;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,7 +11,6 @@ import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -93,13 +90,14 @@ public final class FetchStore implements Closeable {
   /*
    * Implementation notes.
    *
-   * Three objects do the work. FetchStore is the API and the read path: a read checks the present
-   * ranges, waits on the written watermarks of the parts it lacks until they cover its bytes
-   * (demanding the parts first, in reverse, so that
-   * its first part ends up at the front of the fetch order), then reads the temp file. Download is
-   * the engine: parts, workers, counters, the failure and the listener (see its notes for why no
-   * wake-up can be lost). TempFile is the file: every read and write enters its gate, and it ends
-   * exactly once, deleted by the last one out or moved by moveTo's own thread.
+   * Three objects do the work, behind FetchStore's API and lifecycle. RangeReader is the read
+   * path: a read checks the present ranges, waits on the written watermarks of the parts it lacks
+   * until they cover its bytes (demanding the parts first, in reverse, so that its first part ends
+   * up at the front of the fetch order), then reads the temp file. Download is the engine: parts,
+   * workers, counters, the failure and the listener (see PartPresence for why no wake-up can be
+   * lost). TempFile is the file: every read and write enters its gate, and it ends exactly once,
+   * deleted by the last one out or moved by moveTo's own thread. StoreOpener opens the last two
+   * for the Builder.
    *
    * close() and moveTo() race to claim the temp file (TempFile.close / closeForMove); the winner
    * closes the download, so nothing fetches or waits afterwards.
@@ -119,12 +117,14 @@ public final class FetchStore implements Closeable {
   final Download download;
   /** Test seam: run by a reader inside the temp file's gate, just before reading. */
   volatile Runnable insideReadHook;
+  private final RangeReader reader;
 
   private FetchStore(Tracer tracer, TempFile file, Download download) {
     this.tracer = tracer;
     this.size = download.size();
     this.file = file;
     this.download = download;
+    this.reader = new RangeReader(tracer, file, download, () -> insideReadHook);
   }
 
   /**
@@ -152,7 +152,7 @@ public final class FetchStore implements Closeable {
    */
   public int read(ByteBuffer dst, long position) throws IOException, InterruptedException {
     try {
-      return read0(dst, position, -1);
+      return reader.read(dst, position, -1);
     } catch (TimeoutException impossible) {
       throw new AssertionError("untimed read timed out", impossible);
     }
@@ -173,74 +173,7 @@ public final class FetchStore implements Closeable {
   public int read(ByteBuffer dst, long position, Duration timeout)
       throws IOException, InterruptedException, TimeoutException {
     Objects.requireNonNull(timeout, "timeout");
-    return read0(dst, position, Math.max(0, TimeUnit.NANOSECONDS.convert(timeout)));
-  }
-
-  /** Both read forms; {@code timeoutNanos < 0} waits forever. */
-  private int read0(ByteBuffer dst, long position, long timeoutNanos)
-      throws IOException, InterruptedException, TimeoutException {
-    Objects.requireNonNull(dst, "dst");
-    if (position < 0) {
-      throw new IllegalArgumentException("position must not be negative: " + position);
-    }
-    if (dst.isReadOnly()) {
-      throw new IllegalArgumentException("dst is a read-only buffer");
-    }
-    try (Tracer.Span span =
-        tracer.enter("readAt", "pos", position, "len", dst.remaining()).failUnlessOk()) {
-      download.checkUsable("read");
-      if (position >= size) {
-        return span.ok(-1);
-      }
-      int len = (int) Math.min(dst.remaining(), size - position);
-      long end = position + len;
-      if (len > 0 && !download.isPresent(position, end)) {
-        ReaderWaitEvent event =
-            FlightRecorderState.isInitialized() ? ReaderWaitEvent.begun() : null;
-        try {
-          awaitRange(position, end, timeoutNanos);
-        } finally {
-          if (event != null) {
-            ReaderWaitEvent.finish(event, tracer.instance(), position, len);
-          }
-        }
-      }
-      return span.ok(len == 0 ? 0 : file.read(dst, position, len, insideReadHook));
-    }
-  }
-
-  /** Waits until every byte of {@code [start, end)} is written (not the whole parts). */
-  private void awaitRange(long start, long end, long timeoutNanos)
-      throws IOException, InterruptedException, TimeoutException {
-    int first = download.partOf(start);
-    int last = download.partOf(end - 1);
-    // Demand in reverse so that the first needed part ends up at the front of the queue.
-    for (int p = last; p >= first; p--) {
-      download.demand(p);
-    }
-    long deadline = timeoutNanos < 0 ? 0 : System.nanoTime() + timeoutNanos;
-    for (int p = first; p <= last; p++) {
-      ProgressNotifier part = download.partWatermark(p);
-      if (part == null) {
-        continue;
-      }
-      // Bytes land in order from the part's start: wait only for those up to `end`. The
-      // watermark completes (below any target) only once the part is present.
-      long partStart = download.partStart(p);
-      long need = Math.min(end, download.partEnd(p)) - partStart;
-      try {
-        if (timeoutNanos < 0) {
-          part.awaitAtLeast(need);
-        } else {
-          part.awaitAtLeast(need, deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-        }
-      } catch (SignalFailedException e) {
-        throw download.failedWaiting("read at " + start, e.getCause());
-      } catch (TimeoutException e) {
-        throw new TimeoutException("bytes [" + start + ", " + end + ") of " + download.source()
-            + " not present within " + Duration.ofNanos(timeoutNanos));
-      }
-    }
+    return reader.read(dst, position, Math.max(0, TimeUnit.NANOSECONDS.convert(timeout)));
   }
 
   /**
@@ -258,7 +191,7 @@ public final class FetchStore implements Closeable {
     if (position < 0) {
       throw new IllegalArgumentException("position must not be negative: " + position);
     }
-    download.checkOpen("newInputStream");
+    download.failure().checkOpen("newInputStream");
     return new StoreInputStream(this, position);
   }
 
@@ -272,7 +205,7 @@ public final class FetchStore implements Closeable {
    * @throws ClosedStoreException if the store is closed
    */
   public SeekableByteChannel newChannel() throws ClosedStoreException {
-    download.checkOpen("newChannel");
+    download.failure().checkOpen("newChannel");
     return new StoreChannel(this);
   }
 
@@ -283,7 +216,7 @@ public final class FetchStore implements Closeable {
 
   /** Returns the end of the run of present bytes starting at {@code position} (for views). */
   long presentUntil(long position) {
-    return download.presentUntil(position);
+    return download.presence().presentUntil(position);
   }
 
   /** {@return a snapshot of the download's progress}; never blocks. */
@@ -353,9 +286,9 @@ public final class FetchStore implements Closeable {
   public void moveTo(Path target) throws IOException, InterruptedException {
     Objects.requireNonNull(target, "target");
     try (Tracer.Span span = tracer.enter("moveTo", "target", target).failUnlessOk()) {
-      download.checkUsable("moveTo");
-      download.checkComplete("moveTo");
-      download.checkVerified("moveTo");
+      download.failure().checkUsable("moveTo");
+      download.presence().checkComplete("moveTo");
+      download.failure().checkVerified("moveTo");
       if (!file.closeForMove(target)) {
         throw new ClosedStoreException("moveTo: store closed");
       }
@@ -561,22 +494,16 @@ public final class FetchStore implements Closeable {
     public FetchStore open() throws IOException {
       Tracer tracer = Tracer.forInstance(FetchStore.class);
       try (Tracer.Span span = tracer.enter("open", "source", source).failUnlessOk()) {
-        RangeSource.ObjectInfo object = described != null ? described
-            : Download.describe(tracer, source, settings);
-        Download.partCount(object.size(), settings.partSize());
-        TempFile file = entryFile != null
-            ? TempFile.openKept(entryFile, object.size(), tracer.instance())
-            : TempFile.create(tempDirectory != null ? tempDirectory
-                : Paths.get(System.getProperty("java.io.tmpdir")), object.size(), tracer.instance());
+        StoreOpener.Opened opened = StoreOpener.open(tracer, source, settings, tempDirectory,
+            entryFile, described, new Download.Options(budget, verify, present, hooks));
         FetchStore store = null;
         try {
-          store = new FetchStore(tracer, file, new Download(tracer, source, object, file, settings,
-              new Download.Options(budget, verify, present, hooks)));
+          store = new FetchStore(tracer, opened.file(), opened.download());
           store.download.start();
           return span.ok(store);
         } catch (RuntimeException | Error e) {
           if (store == null) {
-            file.close();
+            opened.file().close();
           } else {
             store.close(); // nothing is left behind: the store deletes the file
           }

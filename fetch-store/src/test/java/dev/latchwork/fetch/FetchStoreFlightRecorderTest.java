@@ -123,7 +123,7 @@ class FetchStoreFlightRecorderTest {
 
   private static boolean isInAwaitRange(StackTraceElement[] stack) {
     for (StackTraceElement frame : stack) {
-      if (frame.getClassName().equals(FetchStore.class.getName())
+      if (frame.getClassName().equals(RangeReader.class.getName())
           && frame.getMethodName().equals("awaitRange")) {
         return true;
       }
