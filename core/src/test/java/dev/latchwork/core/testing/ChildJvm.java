@@ -1,8 +1,11 @@
 package dev.latchwork.core.testing;
 
 import java.io.File;
+import java.io.IOException;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -32,5 +35,18 @@ public final class ChildJvm {
             System.getProperty("java.class.path"))
         .filter(part -> part != null && !part.isEmpty())
         .collect(Collectors.joining(File.pathSeparator));
+  }
+
+  /**
+   * The lines of a child's {@code -Xlog:class+load=info:file=<classLog>} output that show the
+   * JDK Flight Recorder at work: a latchwork event class ({@code dev.latchwork...Event}) or the
+   * recorder's metadata ({@code jdk.jfr.internal.MetadataRepository}) loaded. Empty for a JVM
+   * that paid nothing for events it never recorded.
+   */
+  public static List<String> flightRecorderClassesLoaded(Path classLog) throws IOException {
+    return Files.readAllLines(classLog).stream()
+        .filter(line -> line.contains("jdk.jfr.internal.MetadataRepository")
+            || line.matches(".*dev\\.latchwork\\.\\S*Event .*"))
+        .collect(Collectors.toList());
   }
 }
