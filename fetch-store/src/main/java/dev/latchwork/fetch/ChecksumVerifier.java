@@ -136,6 +136,16 @@ final class ChecksumVerifier {
     return c != null && c.kind() == ObjectChecksum.Algorithm.CRC32C;
   }
 
+  /** Whether {@link #partDone} needs each part's CRC32C (a CRC32C is to be checked). */
+  boolean checksPartCrcs() {
+    return crcs != null;
+  }
+
+  /** Whether a digest takes the object's bytes (from {@link #offer}, or read back). */
+  boolean digestsBytes() {
+    return digests.length > 0;
+  }
+
   /** Opens on a match; fails with the mismatch (or the read-back failure). */
   BroadcastLatch result() {
     return result;

@@ -111,9 +111,11 @@ final class Download {
    * @param verify the expected checksum, or null
    * @param present parts present in the file already, with their CRC32C
    * @param hooks the cache entry's hooks, or null
+   * @param flushEvery flush the temp file after this many bytes arrive, or 0 never (see {@link
+   *     WriteBehind})
    */
   record Options(FetchBudget budget, ObjectChecksum verify, Map<Integer, Integer> present,
-      DownloadHooks hooks) {}
+      DownloadHooks hooks, long flushEvery) {}
 
   Download(Tracer tracer, RangeSource source, RangeSource.ObjectInfo object, TempFile file,
       FetchSettings settings, Options options) {
@@ -127,7 +129,8 @@ final class Download {
     this.presence = new PartPresence(size, partSize, this::signalProgress);
     this.fetcher = new PartFetcher(tracer, source, object, partSize, file, settings.retryPolicy(),
         TimeUnit.NANOSECONDS.convert(settings.readTimeout()), settings.backoff(), stopped,
-        this::fail, this::retrying, presence::written, options.hooks() != null);
+        this::fail, this::retrying, written(tracer, presence, file, options),
+        options.hooks() != null);
     if (settings.executor() != null) {
       this.executor = settings.executor();
       this.ownedExecutor = null;
@@ -148,9 +151,28 @@ final class Download {
             partSize, () -> presence.presentUntil(0),
             (dst, at) -> file.read(dst, at, dst.remaining(), null), this::fail);
     this.failure = new DownloadFailure(file, source, verifier);
-    if (verifier != null) {
+    if (entry != null || (verifier != null && verifier.checksPartCrcs())) {
+      fetcher.computePartCrcs(); // the journal, or the object's CRC32C, combines them
+    }
+    if (verifier != null && verifier.digestsBytes()) {
       fetcher.observe(verifier::offer);
     }
+  }
+
+  /**
+   * Publishes every write to the readers first, then counts it towards the next flush if the
+   * store flushes while fetching (a cache entry forces each part for its journal anyway).
+   */
+  private static PartFetcher.Written written(Tracer tracer, PartPresence presence,
+      TempFile file, Options options) {
+    if (options.flushEvery() == 0 || options.hooks() != null) {
+      return presence::written;
+    }
+    WriteBehind writeBehind = new WriteBehind(tracer, file::forceIfOpen, options.flushEvery());
+    return (part, partBytes, n) -> {
+      presence.written(part, partBytes, n);
+      writeBehind.written(n);
+    };
   }
 
   /**

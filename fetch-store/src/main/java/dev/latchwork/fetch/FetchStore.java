@@ -269,7 +269,7 @@ public final class FetchStore implements Closeable {
    * as {@code rename(2)} does); from another file system it is first copied next to {@code target}
    * and the copy renamed, so {@code target} never holds a partial file. The file keeps the temp
    * file's owner-only permissions, and the directories are synced so that the rename survives a
-   * crash. The move runs on the calling thread once reads in progress have left the file (it waits
+   * crash (a store opened with {@link Builder#flushWhileFetching} has flushed most bytes already). The move runs on the calling thread once reads in progress have left the file (it waits
    * for them): it depends on no other thread, and no interrupt (of this thread or a reader) stops
    * or fails it; an interrupt meanwhile leaves the interrupt status set on return. Afterwards the
    * store is closed. If the move fails, the store is closed all the same but the bytes are not
@@ -340,6 +340,7 @@ public final class FetchStore implements Closeable {
     private RangeSource.ObjectInfo described;
     private Map<Integer, Integer> present = Map.of();
     private DownloadHooks hooks;
+    private long flushEvery;
 
     private Builder(RangeSource source) {
       this.source = source;
@@ -464,6 +465,26 @@ public final class FetchStore implements Closeable {
       return this;
     }
 
+    /**
+     * Whether the temp file is flushed to storage as the download runs (every 32 MiB written),
+     * for a download that will be {@linkplain FetchStore#moveTo moved}: the disk then writes while
+     * the network reads, and {@code moveTo}'s force has little left to do. Default false, since a
+     * store that is only read and closed never needs its bytes on disk.
+     *
+     * @param flush whether to flush while fetching
+     * @return this builder
+     */
+    public Builder flushWhileFetching(boolean flush) {
+      this.flushEvery = flush ? WriteBehind.DEFAULT_THRESHOLD : 0;
+      return this;
+    }
+
+    /** Test seam: flush while fetching, after every {@code bytes} written. */
+    Builder flushEvery(long bytes) {
+      this.flushEvery = bytes;
+      return this;
+    }
+
     /** A cache entry's store: its kept file, its object as described, present parts, hooks. */
     Builder cacheEntry(Path file, RangeSource.ObjectInfo object, Map<Integer, Integer> parts,
         DownloadHooks entryHooks) {
@@ -495,7 +516,7 @@ public final class FetchStore implements Closeable {
       Tracer tracer = Tracer.forInstance(FetchStore.class);
       try (Tracer.Span span = tracer.enter("open", "source", source).failUnlessOk()) {
         StoreOpener.Opened opened = StoreOpener.open(tracer, source, settings, tempDirectory,
-            entryFile, described, new Download.Options(budget, verify, present, hooks));
+            entryFile, described, new Download.Options(budget, verify, present, hooks, flushEvery));
         FetchStore store = null;
         try {
           store = new FetchStore(tracer, opened.file(), opened.download());

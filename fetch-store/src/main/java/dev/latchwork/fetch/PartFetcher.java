@@ -94,6 +94,8 @@ final class PartFetcher {
   private final boolean holdCompletions;
   /** Sees every run of bytes right after it was written (a checksum verifier), or null. */
   private volatile WriteObserver observer;
+  /** Whether parts get a CRC32C (for a cache entry's journal or a CRC32C check; see fetch). */
+  private volatile boolean partCrcs;
 
   /** Sees bytes right after they were written to the temp file at {@code position}. */
   @FunctionalInterface
@@ -155,8 +157,17 @@ final class PartFetcher {
   }
 
   /**
+   * Computes every part's CRC32C from now on; before the first fetch. Without it a fetch reports
+   * no CRC, spends no CPU on one, and a kernel copy (file to file) never re-reads its bytes.
+   */
+  void computePartCrcs() {
+    this.partCrcs = true;
+  }
+
+  /**
    * Fetches part {@code p} into the temp file; returns false if it failed or was aborted. On
-   * success {@code crcOut[0]} is the CRC32C of the part, computed as its bytes arrived, and, if
+   * success {@code crcOut[0]} is the CRC32C of the part, computed as its bytes arrived, if this
+   * fetcher {@linkplain #computePartCrcs computes them} (0 otherwise), and, if
    * this fetcher holds completions, the temp file is {@linkplain TempFile#hold held} for the
    * caller, who must {@linkplain TempFile#release release} it once the completion is recorded;
    * on any other outcome nothing stays held. A part whose last write has begun is fetched, even
@@ -403,7 +414,9 @@ final class PartFetcher {
 
     /** Feeds the part's CRC32C and the observer with bytes just written, without a re-read. */
     private void seen(long position, ByteBuffer bytes) {
-      part.crc.update(bytes.duplicate());
+      if (partCrcs) {
+        part.crc.update(bytes.duplicate());
+      }
       WriteObserver o = observer;
       if (o != null) {
         o.written(position, bytes);
@@ -412,9 +425,14 @@ final class PartFetcher {
 
     /**
      * Reads back bytes the kernel copied file to file (they never passed through this process)
-     * and feeds them to {@link #seen}: local copies pay one page-cache read for their checksums.
+     * and feeds them to {@link #seen}, if parts get a CRC32C: local copies then pay one page-cache
+     * read for it. Otherwise nothing is read; an observer digesting the object reads what it
+     * missed from the file itself (ChecksumVerifier drains the present prefix), once either way.
      */
     private void seenAfterCopy(long position, long n, boolean held) throws IOException {
+      if (!partCrcs) {
+        return;
+      }
       for (long done = 0; done < n; ) {
         ByteBuffer b = leased();
         int len = (int) Math.min(b.capacity(), n - done);

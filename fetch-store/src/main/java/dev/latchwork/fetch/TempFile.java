@@ -5,7 +5,10 @@ import dev.latchwork.core.PositionalWriter;
 import dev.latchwork.core.ShutdownGate;
 import dev.latchwork.core.internal.FileOps;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -131,6 +134,24 @@ final class TempFile {
   }
 
   /**
+   * Forces the bytes written so far to storage unless the file is closed, holding it meanwhile.
+   *
+   * @return false if the file was closed (nothing was forced)
+   * @throws IOException if the force failed
+   */
+  boolean forceIfOpen() throws IOException {
+    if (!hold()) {
+      return false;
+    }
+    try {
+      forceHeld();
+      return true;
+    } finally {
+      release();
+    }
+  }
+
+  /**
    * Forces the bytes written so far to storage (not the metadata); only while {@link #hold held}.
    *
    * @throws IOException if the force failed
@@ -216,14 +237,14 @@ final class TempFile {
    * @throws TempFileException if writing failed
    * @throws IOException if reading {@code src} failed
    */
-  long transferFrom(java.nio.channels.FileChannel src, long srcPosition, long count,
+  long transferFrom(FileChannel src, long srcPosition, long count,
       long position, boolean held) throws IOException {
     enter(held);
-    try (java.nio.channels.FileChannel out =
-        java.nio.channels.FileChannel.open(path, StandardOpenOption.WRITE)) {
+    try (FileChannel out =
+        FileChannel.open(path, StandardOpenOption.WRITE)) {
       out.position(position);
       return src.transferTo(srcPosition, count, out);
-    } catch (java.nio.channels.ClosedChannelException e) {
+    } catch (ClosedChannelException e) {
       // The source was closed by an abort (or an interrupt): the source's failure, not ours.
       throw e;
     } catch (IOException e) {
@@ -332,10 +353,22 @@ final class TempFile {
         }
       }
       interrupted |= Thread.interrupted();
+      // Through the writer, which remembers a failed fsync (a write-behind flush's, say): a new
+      // descriptor's fsync could report success for pages the kernel dropped after that failure.
+      IOException unflushed = null;
+      try {
+        interrupted |= forceUninterruptibly();
+      } catch (IOException e) {
+        unflushed = e;
+      }
       try {
         writer.close();
       } catch (IOException e) {
         LOG.warn("[FetchStore #{}] closing temp file {} failed", store, path, e);
+      }
+      if (unflushed != null) {
+        throw new IOException("flushing " + path + " to storage before moving it to " + target
+            + " failed, so it was not moved; the file is still at " + path, unflushed);
       }
       FileOps.moveDurably(path, target);
       terminated.open();
@@ -345,6 +378,24 @@ final class TempFile {
     } finally {
       if (interrupted) {
         Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /**
+   * Forces the file through the writer, waiting out interrupts (a force waiting for another
+   * thread's fsync is interruptible); returns whether this thread was interrupted meanwhile, its
+   * status cleared.
+   */
+  private boolean forceUninterruptibly() throws IOException {
+    boolean interrupted = false;
+    for (;;) {
+      try {
+        writer.force(false);
+        return Thread.interrupted() || interrupted;
+      } catch (InterruptedIOException e) {
+        interrupted = true;
+        Thread.interrupted();
       }
     }
   }

@@ -188,6 +188,31 @@ class MoveToTest {
   }
 
   @Test
+  @ResourceLock(Resources.SYSTEM_ERR) // LogCapture replaces System.err
+  void aStoreThatFlushesWhileFetchingFlushesAlongTheWayAndMovesEveryByte() throws Exception {
+    byte[] data = bytes(16 * PART + 5, 44);
+    List<String> lines;
+    try (LogCapture log = new LogCapture()) {
+      FetchStore store = FetchStore.builder(new MemorySource(data)).tempDirectory(dir)
+          .partSize(PART).parallelism(4).flushEvery(PART / 3).retryPolicy(FAST)
+          .backoff(new StoreTesting.RecordingBackoff()).open();
+      String prefix =
+          store.toString().replaceFirst("^FetchStore#(\\d+).*", "[FetchStore #$1] ");
+      store.awaitComplete();
+      Path target = dir.resolve("object.bin");
+      store.moveTo(target);
+      assertThat(Files.readAllBytes(target)).isEqualTo(data);
+      lines = log.lines().stream().filter(l -> l.contains(prefix)).toList();
+    }
+    assertThat(lines).as("flushes ahead of the move, each ended well")
+        .filteredOn(l -> l.contains("flushAhead EXIT")).isNotEmpty()
+        .noneMatch(l -> l.contains("FAILED"));
+    try (var files = Files.list(dir)) {
+      assertThat(files.map(p -> p.getFileName().toString())).containsExactly("object.bin");
+    }
+  }
+
+  @Test
   void aMoveThatFailsAcrossFileSystemsKeepsTheOnlyCopyAndSaysWhereItIs() throws Exception {
     // The target's file system is too small for the object: the copy fails half way.
     try (SecondFileSystem tiny = SecondFileSystem.create("256k")) {

@@ -34,11 +34,12 @@ public final class FetchToFile {
     Path out = Path.of(args[1]).toAbsolutePath();
     int parallelism = Integer.parseInt(args[2]);
     long partBytes = (args.length > 3 ? Long.parseLong(args[3]) : 8) << 20;
+    boolean flush = !Boolean.getBoolean("fetch.noFlushWhileFetching");
     RangeSource source = from.startsWith("http://") || from.startsWith("https://")
         ? HttpRangeSource.of(URI.create(from))
         : PathRangeSource.of(Path.of(from));
     try (FetchStore store = FetchStore.builder(source).tempDirectory(out.getParent())
-        .parallelism(parallelism).partSize(partBytes).open()) {
+        .parallelism(parallelism).partSize(partBytes).flushWhileFetching(flush).open()) {
       store.awaitComplete();
       store.moveTo(out);
     }
