@@ -2,7 +2,8 @@
 # Whole-process download comparison: curl, curl + fsync, aria2c -x4 -s4 -k8M and FetchStore
 # (parallelism 1, 4, 8) against a real nginx on loopback (unthrottled, and limit_rate 16m per
 # connection), plus cp and cp + fsync against FetchStore over PathRangeSource for a local file
-# (FetchStore's moveTo forces the file; the + fsync rows give the others that guarantee). Every
+# (FetchStore's moveTo forces the file; the + fsync rows give the others that guarantee; FetchStore
+# flushes while fetching, the "flush at end" rows leave the whole fsync to moveTo). Every
 # run is a separate process under /usr/bin/time; tools alternate within each round; the medians
 # go into benchmarks/RESULTS.md
 # (section "Fetch: whole-process downloads", chart results/charts/FetchComparison.svg).
@@ -124,7 +125,7 @@ fetch_store=("$java_bin" -cp "$jar" dev.latchwork.benchmarks.fetch.FetchToFile)
 http_round() {
   local scenario=$1 url=$2 expected=$3 run=$4 rotate=$5
   local out="$work/out/object.bin"
-  local tools=(curl curl-sync aria2 p1 p4 p8)
+  local tools=(curl curl-sync aria2 p1 p4 p4-end p8)
   local n=${#tools[@]}
   for ((k = 0; k < n; k++)); do
     case ${tools[$(((k + rotate) % n))]} in
@@ -136,6 +137,9 @@ http_round() {
           --auto-file-renaming=false -d "$work/out" -o object.bin "$url" ;;
       p1) measure "$scenario" "FetchStore p1" "$run" "$expected" "$out" -- "${fetch_store[@]}" "$url" "$out" 1 ;;
       p4) measure "$scenario" "FetchStore p4" "$run" "$expected" "$out" -- "${fetch_store[@]}" "$url" "$out" 4 ;;
+      p4-end) measure "$scenario" "FetchStore p4, flush at end" "$run" "$expected" "$out" -- \
+          "$java_bin" -Dlatchwork.bench.flushAtEnd=true -cp "$jar" \
+          dev.latchwork.benchmarks.fetch.FetchToFile "$url" "$out" 4 ;;
       p8) measure "$scenario" "FetchStore p8" "$run" "$expected" "$out" -- "${fetch_store[@]}" "$url" "$out" 8 ;;
     esac
   done
@@ -144,7 +148,7 @@ http_round() {
 local_round() {
   local scenario=$1 file=$2 run=$3 rotate=$4
   local out="$work/out/object.bin"
-  local tools=(cp cp-sync p4)
+  local tools=(cp cp-sync p4 p4-end)
   local n=${#tools[@]}
   for ((k = 0; k < n; k++)); do
     case ${tools[$(((k + rotate) % n))]} in
@@ -153,6 +157,9 @@ local_round() {
           sh -c 'cp "$1" "$2" && sync "$2"' sh "$file" "$out" ;;
       p4) measure "$scenario" "FetchStore p4" "$run" "$file" "$out" -- \
           "${fetch_store[@]}" "$file" "$out" 4 ;;
+      p4-end) measure "$scenario" "FetchStore p4, flush at end" "$run" "$file" "$out" -- \
+          "$java_bin" -Dlatchwork.bench.flushAtEnd=true -cp "$jar" \
+          dev.latchwork.benchmarks.fetch.FetchToFile "$file" "$out" 4 ;;
     esac
   done
 }

@@ -14,7 +14,9 @@ import java.nio.file.Path;
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.latchwork.benchmarks.fetch.FetchToFile SOURCE OUT
  * PARALLELISM [PART_MIB]}, where {@code SOURCE} is an http(s) URL or a file path and the temp file
- * is created next to {@code OUT}.
+ * is created next to {@code OUT}. The store flushes while fetching ({@code
+ * FetchStore.Builder.flushWhileFetching}), as a download that is kept should; with {@code
+ * -Dlatchwork.bench.flushAtEnd=true} it does not, and {@code moveTo} flushes everything at the end.
  */
 public final class FetchToFile {
   private FetchToFile() {}
@@ -34,7 +36,7 @@ public final class FetchToFile {
     Path out = Path.of(args[1]).toAbsolutePath();
     int parallelism = Integer.parseInt(args[2]);
     long partBytes = (args.length > 3 ? Long.parseLong(args[3]) : 8) << 20;
-    boolean flush = !Boolean.getBoolean("fetch.noFlushWhileFetching");
+    boolean flush = !Boolean.getBoolean("latchwork.bench.flushAtEnd");
     RangeSource source = from.startsWith("http://") || from.startsWith("https://")
         ? HttpRangeSource.of(URI.create(from))
         : PathRangeSource.of(Path.of(from));
