@@ -121,7 +121,7 @@ final class PartFetcher {
   }
 
   /**
-   * @param readTimeoutNanos the read timeout; {@code <= 0} waits forever
+   * @param limits the limits of every attempt's stream (read timeout, minimum rate)
    * @param stopped opens when fetching must stop (the store closed or failed)
    * @param onFailure fails the store for good with its argument
    * @param onRetry called before each backoff, to count the retry
@@ -130,9 +130,9 @@ final class PartFetcher {
    *     returning true then hands the hold to the caller
    */
   PartFetcher(Tracer tracer, RangeSource source, RangeSource.ObjectInfo object, long partSize,
-      TempFile file, RetryPolicy retryPolicy, long readTimeoutNanos, RetryPolicy.Backoff backoff,
-      BroadcastLatch stopped, Consumer<Throwable> onFailure, Runnable onRetry,
-      Written onWritten, boolean holdCompletions) {
+      TempFile file, RetryPolicy retryPolicy, StreamWatchdog.Limits limits,
+      RetryPolicy.Backoff backoff, BroadcastLatch stopped, Consumer<Throwable> onFailure,
+      Runnable onRetry, Written onWritten, boolean holdCompletions) {
     this.tracer = tracer;
     this.source = source;
     this.object = object;
@@ -140,7 +140,7 @@ final class PartFetcher {
     this.partSize = partSize;
     this.file = file;
     this.retryPolicy = retryPolicy;
-    this.limits = new StreamWatchdog.Limits(Math.max(0, readTimeoutNanos), 0, 0);
+    this.limits = limits;
     this.onWritten = onWritten;
     this.backoff = backoff;
     this.stopped = stopped;
