@@ -9,7 +9,7 @@ import java.time.Duration;
  * Immutable, so thread-safe.
  */
 record CacheSettings(int parallelism, long partSize, RetryPolicy retryPolicy,
-    Duration readTimeout, boolean verifyOnRecovery) {
+    Duration readTimeout, long minimumRate, Duration rateWindow, boolean verifyOnRecovery) {
 
   /** Returns {@code value}; throws if it is not positive, naming the setting {@code name}. */
   static long positive(String name, long value) {

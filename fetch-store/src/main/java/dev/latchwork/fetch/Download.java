@@ -128,9 +128,8 @@ final class Download {
     this.scheduler = new PartScheduler(partCount);
     this.presence = new PartPresence(size, partSize, this::signalProgress);
     this.fetcher = new PartFetcher(tracer, source, object, partSize, file, settings.retryPolicy(),
-        TimeUnit.NANOSECONDS.convert(settings.readTimeout()), settings.backoff(), stopped,
-        this::fail, this::retrying, written(tracer, presence, file, options),
-        options.hooks() != null);
+        settings.streamLimits(), settings.backoff(), stopped, this::fail, this::retrying,
+        written(tracer, presence, file, options), options.hooks() != null);
     if (settings.executor() != null) {
       this.executor = settings.executor();
       this.ownedExecutor = null;

@@ -125,6 +125,7 @@ final class EntryGenerations {
         .parallelism(settings.parallelism())
         .retryPolicy(settings.retryPolicy())
         .readTimeout(settings.readTimeout())
+        .minimumRate(settings.minimumRate(), settings.rateWindow())
         .executor(executor)
         .budget(budget)
         .cacheEntry(e.file, object, index.presentParts(e),

@@ -161,10 +161,11 @@ public final class FetchCache implements Closeable {
 
   /**
    * Opens a handle on the object {@code key}, downloaded from {@code source}: describes the
-   * source (retrying as the retry policy says), finds the entry of {@code key} or creates it,
-   * discarding a cached copy of another size or version, and joins the entry's download or
-   * starts it (fetching only the parts not present). The checksum applies to the download this
-   * open starts; an open that joins a running download shares that download's check.
+   * source within the read timeout ({@link RangeSource#describe(Duration)}, retrying as the retry
+   * policy says), finds the entry of {@code key} or creates it, discarding a cached copy of
+   * another size or version, and joins the entry's download or starts it (fetching only the
+   * parts not present). The checksum applies to the download this open starts; an open that
+   * joins a running download shares that download's check.
    *
    * @param key the object's name in the cache; at most 8 KiB of UTF-8
    * @param source where the object is downloaded from
@@ -203,13 +204,11 @@ public final class FetchCache implements Closeable {
     if (index.isClosed()) {
       throw new ClosedStoreException("open " + key + ": cache closed");
     }
-    RangeSource.ObjectInfo object = config.retryPolicy().call(source::describe,
-        RetryPolicy.Backoff.REAL, neverStops, (attempt, failure, delay) -> LOG.debug(
+    RangeSource.ObjectInfo object = StoreOpener.describe(source, config.retryPolicy(),
+        config.readTimeout(), RetryPolicy.Backoff.REAL, neverStops,
+        (attempt, failure, delay) -> LOG.debug(
             "[FetchCache #{}] open RETRY describe {} attempt={} in={}: {}", tracer.instance(),
             key, attempt, delay, failure.toString()));
-    if (object == null) {
-      throw new IllegalStateException(source + " described no object (null)");
-    }
     if (object.versionTag() != null && object.versionTag().getBytes(StandardCharsets.UTF_8).length
         > CacheJournal.MAX_TAG_BYTES) {
       throw new IllegalArgumentException(source + " has a version tag longer than "
@@ -411,6 +410,8 @@ public final class FetchCache implements Closeable {
     private long partSize = FetchStore.DEFAULT_PART_SIZE;
     private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
     private Duration readTimeout = FetchStore.DEFAULT_READ_TIMEOUT;
+    private long minimumRate;
+    private Duration rateWindow = Duration.ZERO;
     private Executor executor;
     private boolean verifyOnRecovery;
 
@@ -419,7 +420,8 @@ public final class FetchCache implements Closeable {
     }
 
     private CacheSettings settings() {
-      return new CacheSettings(parallelism, partSize, retryPolicy, readTimeout, verifyOnRecovery);
+      return new CacheSettings(parallelism, partSize, retryPolicy, readTimeout, minimumRate,
+          rateWindow, verifyOnRecovery);
     }
 
     /**
@@ -485,7 +487,8 @@ public final class FetchCache implements Closeable {
     }
 
     /**
-     * The read timeout of source streams; see {@link FetchStore.Builder#readTimeout}.
+     * The read timeout of source streams and of {@code describe}; see {@link
+     * FetchStore.Builder#readTimeout}.
      *
      * @param timeout the timeout
      * @return this builder
@@ -497,6 +500,21 @@ public final class FetchCache implements Closeable {
         throw new IllegalArgumentException("readTimeout must not be negative: " + timeout);
       }
       this.readTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * The minimum transfer rate of every part fetch; see {@link FetchStore.Builder#minimumRate}.
+     *
+     * @param bytesPerSecond the minimum rate; 0 (the default) disables it
+     * @param window how long a fetch may stay below the rate; ignored when the rate is 0
+     * @return this builder
+     * @throws IllegalArgumentException naming {@code minimumRate} if {@code bytesPerSecond} is
+     *     negative, or positive with a null, zero or negative {@code window}
+     */
+    public Builder minimumRate(long bytesPerSecond, Duration window) {
+      this.rateWindow = FetchSettings.rateWindow(bytesPerSecond, window);
+      this.minimumRate = bytesPerSecond;
       return this;
     }
 

@@ -57,9 +57,10 @@ import java.util.function.Consumer;
  *
  * <h2>Failure</h2>
  * A part whose fetch fails transiently (including a source stream that brings no byte within the
- * {@linkplain Builder#readTimeout read timeout}) is retried per the {@link RetryPolicy}, resuming
- * after the bytes already received. When a part fails for good (attempts exhausted, a {@link
- * RangeSourceException} that is not retryable, the temp file cannot be written), the store fails:
+ * {@linkplain Builder#readTimeout read timeout}, or fewer than the {@linkplain Builder#minimumRate
+ * minimum rate}) is retried per the {@link RetryPolicy}, resuming after the bytes already
+ * received. When a part fails for good (attempts exhausted, a {@link RangeSourceException} that
+ * is not retryable, the temp file cannot be written), the store fails:
  * every waiting and every later read, {@code awaitComplete} and {@code moveTo} throws an {@code
  * IOException} whose cause is that failure, and fetching stops.
  *
@@ -396,12 +397,38 @@ public final class FetchStore implements Closeable {
      * included) before it aborts the stream and retries the part from the bytes already received,
      * as a transient failure; default 60 seconds; {@link Duration#ZERO} waits forever. Without it a
      * server that stalls mid-body would hold a part, and every reader of it, until {@code close()}.
+     * {@code open()} also passes it to {@link RangeSource#describe(Duration)}: a source that can
+     * bound its metadata call (as {@link HttpRangeSource} does, with the smaller of this and its
+     * own read timeout) fails a {@code describe} that waits longer, and it is retried. A source's
+     * own read timeout applies too: the smaller one trips first.
      *
      * @param timeout the read timeout, not negative
      * @return this builder
      */
     public Builder readTimeout(Duration timeout) {
       settings = settings.withReadTimeout(timeout);
+      return this;
+    }
+
+    /**
+     * Sets a minimum transfer rate of every part fetch, whatever the source: an attempt whose
+     * stream brings fewer than {@code bytesPerSecond} on average over a {@code window} is aborted
+     * and the part retried from the bytes already received, as a transient failure whose message
+     * names the rate (curl's {@code --speed-limit}/{@code --speed-time}, aria2's {@code
+     * --lowest-speed-limit}); default 0, no minimum. It complements the {@link #readTimeout read
+     * timeout}, which a stream that trickles a byte now and then never trips; both apply to every
+     * attempt, as does an {@link HttpRangeSource#withMinimumRate HttpRangeSource's own minimum
+     * rate}: whichever limit is stricter trips first. It does not apply to {@code describe}.
+     *
+     * @param bytesPerSecond the minimum rate, {@code >= 0}; 0 disables it
+     * @param window how long an attempt may stay below the rate, {@code > 0} unless the rate is 0
+     *     (then it is ignored and may be null)
+     * @return this builder
+     * @throws IllegalArgumentException naming {@code minimumRate} if {@code bytesPerSecond} is
+     *     negative, or positive with a null, zero or negative {@code window}
+     */
+    public Builder minimumRate(long bytesPerSecond, Duration window) {
+      settings = settings.withMinimumRate(bytesPerSecond, window);
       return this;
     }
 

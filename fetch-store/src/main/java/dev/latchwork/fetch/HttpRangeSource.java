@@ -79,8 +79,11 @@ import javax.net.ssl.SSLContext;
  *   <li>Read timeout ({@link #withReadTimeout}, default 60 s): a {@code describe}, a response head
  *       or a body that brings no byte for that long is aborted and fails transiently; an optional
  *       minimum rate ({@link #withMinimumRate}) aborts a stream slower than it over a window, so
- *       the store retries it. Both are checked by one shared timer thread, one deadline per
- *       stream.
+ *       the store retries it. A store's own {@linkplain FetchStore.Builder#readTimeout read
+ *       timeout} bounds {@code describe} too ({@link #describe(Duration)}) and, with its
+ *       {@linkplain FetchStore.Builder#minimumRate minimum rate}, every range stream: whichever
+ *       limit is stricter trips first. All are checked by one shared timer thread, one deadline
+ *       per stream.
  *   <li>No log line, exception message or {@code toString()} contains the URI's user info, query
  *       or fragment, nor the query or user info of any URI a server sent (a {@code Location}).
  * </ul>
@@ -292,14 +295,39 @@ public final class HttpRangeSource implements RangeSource {
 
   @Override
   public ObjectInfo describe() throws IOException {
+    return describe(Duration.ZERO);
+  }
+
+  /**
+   * Describes the object as {@link #describe()} does, each exchange (the {@code HEAD}, and the
+   * {@code bytes=0-0} probe if one is needed) waiting for its response head at most the smaller
+   * of this source's {@linkplain #withReadTimeout read timeout} and {@code readTimeout}, zero on
+   * either side setting no limit from that side; an exchange that waits longer is aborted and
+   * fails transiently. A store calls this with its own read timeout, so that a {@code HEAD} that
+   * is never answered fails after the store's timeout even when this source's is longer.
+   *
+   * @param readTimeout the caller's limit on each exchange's wait; {@link Duration#ZERO} for none
+   * @return the description that later {@link #open} calls are pinned to
+   * @throws IOException if the object cannot be described, or an exchange brought no answer in
+   *     time (a transient {@link RangeSourceException})
+   * @throws IllegalArgumentException if {@code readTimeout} is negative
+   * @throws NullPointerException if {@code readTimeout} is null
+   */
+  @Override
+  public ObjectInfo describe(Duration readTimeout) throws IOException {
+    if (readTimeout.isNegative()) {
+      throw new IllegalArgumentException("readTimeout must not be negative: " + readTimeout);
+    }
+    long own = limits.idleTimeoutNanos();
+    long given = TimeUnit.NANOSECONDS.convert(readTimeout);
+    long idle = own == 0 ? given : given == 0 ? own : Math.min(own, given);
     try (Tracer.Span span = tracer.enter("describe", "uri", display).failUnlessOk()) {
-      return span.ok(describe0());
+      // Describe moves no body: the read timeout applies, the minimum rate does not.
+      return span.ok(describe0(new StreamWatchdog.Limits(idle, 0, 0)));
     }
   }
 
-  private ObjectInfo describe0() throws IOException {
-    // Describe moves no body: the read timeout applies, the minimum rate does not.
-    StreamWatchdog.Limits headLimits = new StreamWatchdog.Limits(limits.idleTimeoutNanos(), 0, 0);
+  private ObjectInfo describe0(StreamWatchdog.Limits headLimits) throws IOException {
     OptionalSize headSize = OptionalSize.NONE;
     String headTag = null;
     ObjectChecksum headChecksum = null;

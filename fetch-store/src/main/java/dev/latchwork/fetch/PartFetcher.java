@@ -66,10 +66,11 @@ final class PartFetcher {
    * attempt ends (a buffer cached per store would outlive the store while its caller keeps it);
    * file sources are copied file to file by the kernel, in chunks.
    *
-   * Read timeout: one StreamWatchdog per attempt, checked by the shared ReadTimer thread (not a
-   * task per read): when the transfer brings no byte for the timeout it is closed, and expired()
-   * turns the resulting failure or early end into a transient RangeSourceException, so the part
-   * is retried.
+   * Read timeout and minimum rate: one StreamWatchdog per attempt, checked by the shared
+   * ReadTimer thread (not a task per read): when the transfer brings no byte for the timeout, or
+   * fewer bytes per second than the store's minimum rate over its window, it is closed, and
+   * expired() turns the resulting failure or early end into a transient RangeSourceException, so
+   * the part is retried.
    */
 
   private static final Logger LOG = LoggerFactory.getLogger(FetchStore.class);
@@ -123,7 +124,7 @@ final class PartFetcher {
   }
 
   /**
-   * @param readTimeoutNanos the read timeout; {@code <= 0} waits forever
+   * @param limits the limits of every attempt's stream (read timeout, minimum rate)
    * @param stopped opens when fetching must stop (the store closed or failed)
    * @param onFailure fails the store for good with its argument
    * @param onRetry called before each backoff, to count the retry
@@ -132,9 +133,9 @@ final class PartFetcher {
    *     returning true then hands the hold to the caller
    */
   PartFetcher(Tracer tracer, RangeSource source, RangeSource.ObjectInfo object, long partSize,
-      TempFile file, RetryPolicy retryPolicy, long readTimeoutNanos, RetryPolicy.Backoff backoff,
-      BroadcastLatch stopped, Consumer<Throwable> onFailure, Runnable onRetry,
-      Written onWritten, boolean holdCompletions) {
+      TempFile file, RetryPolicy retryPolicy, StreamWatchdog.Limits limits,
+      RetryPolicy.Backoff backoff, BroadcastLatch stopped, Consumer<Throwable> onFailure,
+      Runnable onRetry, Written onWritten, boolean holdCompletions) {
     this.tracer = tracer;
     this.source = source;
     this.object = object;
@@ -142,7 +143,7 @@ final class PartFetcher {
     this.partSize = partSize;
     this.file = file;
     this.retryPolicy = retryPolicy;
-    this.limits = new StreamWatchdog.Limits(Math.max(0, readTimeoutNanos), 0, 0);
+    this.limits = limits;
     this.onWritten = onWritten;
     this.backoff = backoff;
     this.stopped = stopped;

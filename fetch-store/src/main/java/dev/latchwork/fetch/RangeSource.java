@@ -2,16 +2,17 @@ package dev.latchwork.fetch;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
  * A remote (or local) object that can be read by byte range: the service provider interface of
  * {@link FetchStore}.
  *
- * <p>A store first calls {@link #describe()} once to learn the object's size and version, then
- * calls {@link #open(ObjectInfo, long, long)} any number of times, from several threads at once,
- * each call naming the description it got, so that every range comes from that version of the
- * object. A source that can tell the object changed (an HTTP {@code 412}, a different size or
+ * <p>A store first calls {@link #describe(Duration)} once to learn the object's size and version,
+ * then calls {@link #open(ObjectInfo, long, long)} any number of times, from several threads at
+ * once, each call naming the description it got, so that every range comes from that version of
+ * the object. A source that can tell the object changed (an HTTP {@code 412}, a different size or
  * ETag) must fail with a {@link RangeSourceException} of kind
  * {@link RangeSourceException.Kind#VERSION_CHANGED VERSION_CHANGED} instead of serving bytes of
  * another version.
@@ -43,6 +44,31 @@ public interface RangeSource {
    * @throws IOException if the object cannot be described (not found, not reachable, ...)
    */
   ObjectInfo describe() throws IOException;
+
+  /**
+   * Describes the object as {@link #describe()} does, within {@code readTimeout}: the store calls
+   * this one, with its {@linkplain FetchStore.Builder#readTimeout read timeout}, so that a source
+   * whose metadata call can hang (a request that is never answered) is bounded like its range
+   * streams are. A source that can bound its metadata call should override this method and fail
+   * one that brings no answer within {@code readTimeout} (or within a limit of its own, if that is
+   * smaller) with an {@code IOException}, which the store treats as transient and retries; {@link
+   * HttpRangeSource} does. The default calls {@link #describe()}, unbounded by {@code
+   * readTimeout}.
+   *
+   * @param readTimeout how long the call may wait for the source's answer; {@link Duration#ZERO}
+   *     sets no limit (the source's own limits, if any, still apply)
+   * @return the description that later {@link #open} calls are pinned to
+   * @throws IOException if the object cannot be described (not found, not reachable, no answer in
+   *     time, ...)
+   * @throws IllegalArgumentException if {@code readTimeout} is negative
+   * @throws NullPointerException if {@code readTimeout} is null
+   */
+  default ObjectInfo describe(Duration readTimeout) throws IOException {
+    if (readTimeout.isNegative()) {
+      throw new IllegalArgumentException("readTimeout must not be negative: " + readTimeout);
+    }
+    return describe();
+  }
 
   /**
    * Opens the bytes {@code [start, end)} of the version {@code object} describes.

@@ -5,14 +5,15 @@ import dev.latchwork.core.Tracer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Opens what a new {@link FetchStore} is made of, for {@link FetchStore.Builder#open()}: describes
- * the source (unless a cache entry's object is described already), checks the part size against
- * the object, creates (or, for a cache entry, opens the kept) temp file and the {@link Download}
- * over it, not started. Stateless; each call runs on the calling thread only.
+ * the source within the read timeout (unless a cache entry's object is described already), checks
+ * the part size against the object, creates (or, for a cache entry, opens the kept) temp file and
+ * the {@link Download} over it, not started. Stateless; each call runs on the calling thread only.
  *
  * <p>Nothing is left behind on failure: a temp file whose download cannot be created is closed
  * (which deletes a created one) before the exception propagates.
@@ -61,14 +62,32 @@ final class StoreOpener {
    */
   private static RangeSource.ObjectInfo describe(Tracer tracer, RangeSource source,
       FetchSettings settings) throws IOException {
-    RangeSource.ObjectInfo object = settings.retryPolicy().call(source::describe,
-        settings.backoff(), new BroadcastLatch(), (attempt, failure, delay) -> LOG.debug(
+    RangeSource.ObjectInfo object = describe(source, settings.retryPolicy(),
+        settings.readTimeout(), settings.backoff(), new BroadcastLatch(),
+        (attempt, failure, delay) -> LOG.debug(
             "[FetchStore #{}] open RETRY describe attempt={} in={} thread={}: {}",
             tracer.instance(), attempt, delay, Thread.currentThread().getName(), failure));
+    Download.partCount(object.size(), settings.partSize());
+    return object;
+  }
+
+  /**
+   * Describes {@code source} within {@code readTimeout} ({@link RangeSource#describe(Duration)}),
+   * retrying transient failures as {@code policy} says: how a store and a cache learn an object.
+   *
+   * @param stop cuts the retries' backoffs short when it opens
+   * @return the description, not null
+   * @throws IOException the last failure of {@code describe}, as {@link RetryPolicy#call} says
+   * @throws IllegalStateException if the source described no object
+   */
+  static RangeSource.ObjectInfo describe(RangeSource source, RetryPolicy policy,
+      Duration readTimeout, RetryPolicy.Backoff backoff, BroadcastLatch stop,
+      RetryPolicy.RetryListener listener) throws IOException {
+    RangeSource.ObjectInfo object =
+        policy.call(() -> source.describe(readTimeout), backoff, stop, listener);
     if (object == null) {
       throw new IllegalStateException(source + " described no object (null)");
     }
-    Download.partCount(object.size(), settings.partSize());
     return object;
   }
 }

@@ -3,15 +3,19 @@ package dev.latchwork.fetch;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An in-memory {@link RangeSource} with fault injection: each {@link #open} asks the {@link Fault}
- * how to behave (serve normally, fail, end short, reset, block at a gate), and records an event
+ * how to behave (serve normally, fail, end short, reset, block at a gate, trickle), and records an
+ * event
  * ("open START-END") so tests can assert on the order of fetches.
  */
 final class MemorySource implements RangeSource {
@@ -23,10 +27,16 @@ final class MemorySource implements RangeSource {
 
   /**
    * How one stream behaves: after {@code bytesBeforeFault} bytes, wait for {@code gate} (if any),
-   * then end early ({@code shortEnd}), throw {@code error}, or go on normally.
+   * then end early ({@code shortEnd}), throw {@code error}, or go on normally; with a {@code
+   * trickle} pace, every read waits that long (cut short by close) and brings one byte.
    */
   record Behavior(long bytesBeforeFault, CompletableFuture<Void> gate, boolean shortEnd,
-      IOException error) {
+      IOException error, Duration trickle) {
+    Behavior(long bytesBeforeFault, CompletableFuture<Void> gate, boolean shortEnd,
+        IOException error) {
+      this(bytesBeforeFault, gate, shortEnd, error, null);
+    }
+
     static Behavior normal() {
       return new Behavior(Long.MAX_VALUE, null, false, null);
     }
@@ -50,6 +60,11 @@ final class MemorySource implements RangeSource {
 
     static Behavior gatedThenFail(CompletableFuture<Void> gate, IOException error) {
       return new Behavior(0, gate, false, error);
+    }
+
+    /** One byte about every {@code pace} until closed: always active, always slow. */
+    static Behavior trickle(Duration pace) {
+      return new Behavior(Long.MAX_VALUE, null, false, null, pace);
     }
   }
 
@@ -123,6 +138,12 @@ final class MemorySource implements RangeSource {
       if (closed.isDone()) {
         throw new IOException("stream closed");
       }
+      if (behavior.trickle() != null) {
+        if (closedWithin(behavior.trickle())) {
+          throw new IOException("stream closed while trickling");
+        }
+        len = Math.min(len, 1);
+      }
       if (!faultDone && position >= faultAt) {
         faultDone = true;
         if (behavior.gate() != null) {
@@ -153,6 +174,21 @@ final class MemorySource implements RangeSource {
       System.arraycopy(data, (int) position, b, off, n);
       position += n;
       return n;
+    }
+
+    /** Waits up to {@code pace} for the stream to be closed: the pace of a slow link. */
+    private boolean closedWithin(Duration pace) throws InterruptedIOException {
+      try {
+        closed.get(pace.toNanos(), TimeUnit.NANOSECONDS);
+        return true;
+      } catch (TimeoutException e) {
+        return false;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while trickling");
+      } catch (ExecutionException e) {
+        return true;
+      }
     }
 
     @Override
