@@ -129,7 +129,10 @@ final class Download {
     this.presence = new PartPresence(size, partSize, this::signalProgress);
     this.fetcher = new PartFetcher(tracer, source, object, partSize, file, settings.retryPolicy(),
         settings.streamLimits(), settings.backoff(), stopped, this::fail, this::retrying,
-        written(tracer, presence, file, options), options.hooks() != null);
+        WriteBehind.after(presence::written, tracer, file,
+            // A cache entry forces each part for its journal anyway.
+            options.hooks() != null ? 0 : options.flushEvery()),
+        options.hooks() != null);
     if (settings.executor() != null) {
       this.executor = settings.executor();
       this.ownedExecutor = null;
@@ -156,22 +159,6 @@ final class Download {
     if (verifier != null && verifier.digestsBytes()) {
       fetcher.observe(verifier::offer);
     }
-  }
-
-  /**
-   * Publishes every write to the readers first, then counts it towards the next flush if the
-   * store flushes while fetching (a cache entry forces each part for its journal anyway).
-   */
-  private static PartFetcher.Written written(Tracer tracer, PartPresence presence,
-      TempFile file, Options options) {
-    if (options.flushEvery() == 0 || options.hooks() != null) {
-      return presence::written;
-    }
-    WriteBehind writeBehind = new WriteBehind(tracer, file::forceIfOpen, options.flushEvery());
-    return (part, partBytes, n) -> {
-      presence.written(part, partBytes, n);
-      writeBehind.written(n);
-    };
   }
 
   /**

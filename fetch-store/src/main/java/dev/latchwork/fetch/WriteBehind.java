@@ -54,6 +54,23 @@ final class WriteBehind {
     this.threshold = threshold;
   }
 
+  /**
+   * Returns {@code publish} followed, for every write, by a write-behind count towards the next
+   * flush of {@code file} every {@code bytes} bytes; {@code publish} alone if {@code bytes} is 0.
+   * Readers see each write before its writer may stop to flush.
+   */
+  static PartFetcher.Written after(PartFetcher.Written publish, Tracer tracer, TempFile file,
+      long bytes) {
+    if (bytes == 0) {
+      return publish;
+    }
+    WriteBehind writeBehind = new WriteBehind(tracer, file::forceIfOpen, bytes);
+    return (part, partBytes, n) -> {
+      publish.written(part, partBytes, n);
+      writeBehind.written(n);
+    };
+  }
+
   /** {@code n} more bytes are in the temp file; flushes on this thread if they reach the mark. */
   void written(long n) {
     if (unflushed.addAndGet(n) < threshold || !flushing.compareAndSet(false, true)) {
