@@ -127,19 +127,21 @@ final class Download {
     this.parallelism = settings.parallelism();
     this.scheduler = new PartScheduler(partCount);
     this.presence = new PartPresence(size, partSize, this::signalProgress);
-    this.fetcher = new PartFetcher(tracer, source, object, partSize, file, settings.retryPolicy(),
-        settings.streamLimits(), settings.backoff(), stopped, this::fail, this::retrying,
-        WriteBehind.after(presence::written, tracer, file,
-            // A cache entry forces each part for its journal anyway.
-            options.hooks() != null ? 0 : options.flushEvery()),
-        options.hooks() != null);
+    // A cache entry forces each part for its journal anyway.
+    long flushEvery = options.hooks() != null ? 0 : options.flushEvery();
     if (settings.executor() != null) {
       this.executor = settings.executor();
       this.ownedExecutor = null;
     } else {
-      this.ownedExecutor = newOwnedExecutor(tracer.instance(), parallelism + 1);
+      // The workers, listener deliveries and, if flushing ahead, the flushes.
+      this.ownedExecutor = newOwnedExecutor(tracer.instance(),
+          parallelism + 1 + (flushEvery > 0 ? 1 : 0));
       this.executor = ownedExecutor;
     }
+    this.fetcher = new PartFetcher(tracer, source, object, partSize, file, settings.retryPolicy(),
+        settings.streamLimits(), settings.backoff(), stopped, this::fail, this::retrying,
+        WriteBehind.after(presence::written, tracer, file, flushEvery, executor),
+        options.hooks() != null);
     this.lane = options.budget() == null
         ? null : options.budget().newLane(source.toString(), scheduler::hasDemand);
     this.entry = options.hooks() == null ? null
