@@ -33,7 +33,8 @@ final class WriteBehind {
    * `flushing` and then re-reads the count: a writer whose CAS failed did so before the clear, so
    * its addAndGet precedes the re-read, which sees its bytes (all are sequentially consistent
    * atomics); the task (or a writer that wins the CAS first) then flushes again. No crossing is
-   * lost between the two.
+   * lost between the two. A task that finds the count already taken (a writer won the CAS between
+   * the re-read and the task's own CAS, and flushed those bytes) skips its fsync.
    */
 
   /** Bytes written between flushes: big enough to amortise an fsync, small enough to overlap. */
@@ -108,6 +109,11 @@ final class WriteBehind {
 
   private void flushOnce() {
     long bytes = unflushed.getAndSet(0);
+    if (bytes == 0) {
+      // Another task took the count between this one's re-check and its CAS and flushes it: an
+      // fsync here would find nothing of ours to write.
+      return;
+    }
     try (Tracer.Span span = tracer.enter("flushAhead", "bytes", bytes).failUnlessOk()) {
       try {
         span.ok(flush.flush());

@@ -12,8 +12,9 @@
  *
  * <p>{@code negative} holds faithful models of the broken designs latchwork replaces (a
  * check-then-wait condition variable and a dropped non-blocking signal, whose hang is the
- * ACCEPTABLE_INTERESTING outcome, and a check-then-count shutdown gate, whose ending action running
- * while an admitted operation is inside is). {@link dev.latchwork.jcstress.ResultCheck} fails
+ * ACCEPTABLE_INTERESTING outcome, a check-then-count shutdown gate, whose ending action running
+ * while an admitted operation is inside is, and a write-behind that forgets a write counted
+ * during its flush). {@link dev.latchwork.jcstress.ResultCheck} fails
  * a run in which a negative control was not caught, a harness saw a FORBIDDEN outcome or an error,
  * or a harness did not run at all.
  */
