@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 
@@ -98,7 +97,8 @@ public final class HttpRangeSource implements RangeSource {
    * quote or W/) or a Last-Modified HTTP-date, which never does; open() tells them apart that way.
    * The protocol checks live in ResponseChecks, once for both transports (HttpTransport only
    * moves bytes); header values are parsed by HttpHeaderValues and StatedChecksums; the user's
-   * headers, and which requests get them, are ExtraHeaders'.
+   * headers, and which requests get them, are ExtraHeaders'; the HEAD-then-probe exchange of
+   * describe() is HttpDescription's.
    */
 
   private static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(60);
@@ -323,80 +323,11 @@ public final class HttpRangeSource implements RangeSource {
     long idle = own == 0 ? given : given == 0 ? own : Math.min(own, given);
     try (Tracer.Span span = tracer.enter("describe", "uri", display).failUnlessOk()) {
       // Describe moves no body: the read timeout applies, the minimum rate does not.
-      return span.ok(describe0(new StreamWatchdog.Limits(idle, 0, 0)));
-    }
-  }
-
-  private ObjectInfo describe0(StreamWatchdog.Limits headLimits) throws IOException {
-    OptionalSize headSize = OptionalSize.NONE;
-    String headTag = null;
-    ObjectChecksum headChecksum = null;
-    try (Call head = new Call("HEAD", headers(), headLimits)) {
-      HttpTransport.Response r = head.response();
-      int status = r.status();
-      if (status == 200) {
-        if (r.header("Accept-Ranges").filter(v -> v.equalsIgnoreCase("none")).isPresent()) {
-          throw new RangeSourceException(RangeSourceException.Kind.PERMANENT,
-              "HEAD " + display + " answered Accept-Ranges: none: the server does not serve byte "
-                  + "ranges");
-        }
-        Optional<String> length = r.header("Content-Length");
-        if (length.isPresent()) {
-          headSize = new OptionalSize(
-              HttpHeaderValues.contentLength(length.get(), "HEAD response from " + display));
-        }
-        headTag = ResponseChecks.validator(r);
-        headChecksum = StatedChecksums.of(r, "HEAD response from " + display);
-        if (headSize.present() && headTag != null) {
-          return new ObjectInfo(headSize.value(), headTag, headChecksum);
-        }
-      } else if (status != 405 && status != 501) {
-        throw checks.statusError("HEAD", r);
-      }
-    }
-    // HEAD refused, without a length or without a validator: ask for the first byte.
-    Map<String, String> probeHeaders = headers();
-    probeHeaders.put("Range", "bytes=0-0");
-    try (Call probe = new Call("GET", probeHeaders, headLimits)) {
-      HttpTransport.Response r = probe.response();
-      String what = "GET (bytes=0-0) " + display;
-      int status = r.status();
-      String contentRange = r.header("Content-Range").orElse("");
-      if (status == 206) {
-        checks.checkIdentity(r, what);
-        HttpHeaderValues.ContentRange range =
-            HttpHeaderValues.contentRange(contentRange, "206 response to " + what);
-        if (range.total() < 0) {
-          throw checks.protocolError("GET (bytes=0-0) answered 206 with Content-Range '"
-              + contentRange + "' that does not state the object's size");
-        }
-        if (headSize.present() && headSize.value() != range.total()) {
-          throw new RangeSourceException(RangeSourceException.Kind.VERSION_CHANGED,
-              what + ": object size " + range.total() + " differs from the HEAD's "
-                  + headSize.value());
-        }
-        String tag = ResponseChecks.validator(r);
-        return new ObjectInfo(range.total(), tag != null ? tag : headTag, headChecksum != null
-            ? headChecksum : StatedChecksums.of(r, "206 response to " + what));
-      }
-      if (headSize.present()) {
-        // The probe was only for a validator; the HEAD's size stands.
-        return new ObjectInfo(headSize.value(), headTag, headChecksum);
-      }
-      if (status == 416) {
-        // Only an empty object cannot satisfy bytes=0-0.
-        if (HttpHeaderValues.unsatisfiedTotal(contentRange, "416 response to " + what) == 0) {
-          return new ObjectInfo(0, ResponseChecks.validator(r), headChecksum);
-        }
-        throw checks.protocolError("GET (bytes=0-0) answered 416 with Content-Range '"
-            + contentRange + "'");
-      }
-      if (status == 200) {
-        throw new RangeSourceException(RangeSourceException.Kind.PERMANENT,
-            "GET " + display + " ignored the Range header (200 instead of 206): "
-                + "the server does not serve byte ranges");
-      }
-      throw checks.statusError("GET (bytes=0-0)", r);
+      return span.ok(new HttpDescription((method, request) -> {
+        Map<String, String> h = headers();
+        h.putAll(request);
+        return start(method, h);
+      }, checks, display, new StreamWatchdog.Limits(idle, 0, 0)).describe());
     }
   }
 
@@ -485,68 +416,5 @@ public final class HttpRangeSource implements RangeSource {
   @Override
   public String toString() {
     return "HttpRangeSource[" + display + "]";
-  }
-
-  /** A size a response may or may not have stated. */
-  private record OptionalSize(boolean present, long value) {
-    static final OptionalSize NONE = new OptionalSize(false, 0);
-
-    OptionalSize(long value) {
-      this(true, value);
-    }
-  }
-
-  /** One bounded exchange of describe(): response head under the read timeout; body never read. */
-  private final class Call implements AutoCloseable {
-    private final HttpTransport.Exchange exchange;
-    private final StreamWatchdog watchdog;
-    private final String method;
-    private final java.util.concurrent.atomic.AtomicBoolean settled =
-        new java.util.concurrent.atomic.AtomicBoolean();
-    private HttpTransport.Response response;
-
-    Call(String method, Map<String, String> headers, StreamWatchdog.Limits callLimits)
-        throws IOException {
-      this.method = method;
-      this.exchange = start(method, headers);
-      // The watchdog and close() race for `settled`, so a late abort never closes a connection
-      // that close() already handed back to the pool.
-      this.watchdog = StreamWatchdog.start(callLimits, () -> {
-        if (settled.compareAndSet(false, true)) {
-          exchange.abort();
-        }
-      });
-    }
-
-    HttpTransport.Response response() throws IOException {
-      try {
-        response = exchange.response();
-      } catch (IOException e) {
-        if (watchdog.expired()) {
-          throw new RangeSourceException(RangeSourceException.Kind.TRANSIENT,
-              method + " " + display + ": " + watchdog.reason() + " waiting for the response",
-              e);
-        }
-        throw e;
-      } finally {
-        watchdog.close();
-      }
-      checks.checkOrigin(response);
-      return response;
-    }
-
-    @Override
-    public void close() {
-      watchdog.close();
-      if (!settled.compareAndSet(false, true)) {
-        return;
-      }
-      if (response != null) {
-        // Never read: closing releases (or aborts) the connection without draining.
-        response.close();
-      } else {
-        exchange.abort();
-      }
-    }
   }
 }

@@ -31,6 +31,8 @@ final class WireConnection {
    * served before the socket is read again. Large body reads bypass the buffer.
    */
 
+  /** The longest status, header or chunk-framing line accepted, in bytes. */
+  static final int MAX_LINE = 16 << 10;
   private static final int BUFFER = 16 << 10;
 
   private final String key;

@@ -48,7 +48,6 @@ final class WireTransport implements HttpTransport {
   static final int MAX_REDIRECTS = 10;
   private static final int MAX_IDLE = 16;
   private static final long IDLE_NANOS = 30_000_000_000L;
-  private static final int MAX_LINE = 16 << 10;
   private static final int MAX_HEADERS = 200;
 
   private final SSLContext tls; // null: the JDK's default, resolved on the first https connection
@@ -249,7 +248,7 @@ final class WireTransport implements HttpTransport {
         throws IOException {
       String statusLine;
       do {
-        statusLine = c.readLine(MAX_LINE, readAny);
+        statusLine = c.readLine(WireConnection.MAX_LINE, readAny);
       } while (statusLine.isEmpty());
       int status;
       boolean http11;
@@ -270,17 +269,17 @@ final class WireTransport implements HttpTransport {
         http11 = statusLine.charAt(7) == '1';
         if (status >= 100 && status < 200) {
           // An interim response: skip its headers and read the final one.
-          while (!c.readLine(MAX_LINE, readAny).isEmpty()) {
+          while (!c.readLine(WireConnection.MAX_LINE, readAny).isEmpty()) {
             // skip
           }
-          statusLine = c.readLine(MAX_LINE, readAny);
+          statusLine = c.readLine(WireConnection.MAX_LINE, readAny);
           continue;
         }
         break;
       }
       Map<String, String> fields = new HashMap<>();
       for (int count = 0; ; count++) {
-        String line = c.readLine(MAX_LINE, readAny);
+        String line = c.readLine(WireConnection.MAX_LINE, readAny);
         if (line.isEmpty()) {
           break;
         }
@@ -302,7 +301,8 @@ final class WireTransport implements HttpTransport {
         }
         fields.putIfAbsent(name, value);
       }
-      return new WireResponse(c, uri, status, fields, http11, method.equals("HEAD"));
+      return new WireResponse(c, uri, status, fields, http11, method.equals("HEAD"),
+          WireTransport.this::giveBack);
     }
 
     private void checkAborted() throws IOException {
@@ -325,165 +325,6 @@ final class WireTransport implements HttpTransport {
         } catch (IOException ignored) {
           // unusable either way
         }
-      }
-    }
-  }
-
-  /** A response on a connection, framing its body. */
-  private final class WireResponse implements Response {
-    private final WireConnection connection;
-    private final URI uri;
-    private final int status;
-    private final Map<String, String> fields;
-    private final boolean keepAlive;
-    private final boolean chunked;
-    private long remaining; // fixed length: bytes left; chunked: bytes left in this chunk
-    private boolean ended;
-    private boolean released;
-
-    WireResponse(WireConnection connection, URI uri, int status, Map<String, String> fields,
-        boolean http11, boolean head) throws RangeSourceException {
-      this.connection = connection;
-      this.uri = uri;
-      this.status = status;
-      this.fields = fields;
-      String connectionHeader = fields.getOrDefault("connection", "").toLowerCase(Locale.ROOT);
-      boolean close = connectionHeader.contains("close") || !http11;
-      String transfer = fields.getOrDefault("transfer-encoding", "").toLowerCase(Locale.ROOT);
-      this.chunked = !head && transfer.contains("chunked");
-      if (head || status == 204 || status == 304) {
-        remaining = 0;
-        ended = true;
-      } else if (chunked) {
-        remaining = -1; // read the first chunk size on the first read
-      } else if (fields.containsKey("content-length")) {
-        remaining = HttpHeaderValues.contentLength(fields.get("content-length"),
-            "response to " + Redaction.redact(uri));
-        ended = remaining == 0;
-      } else {
-        remaining = Long.MAX_VALUE; // until the server closes
-        close = true;
-      }
-      this.keepAlive = !close;
-    }
-
-    @Override
-    public int status() {
-      return status;
-    }
-
-    @Override
-    public URI uri() {
-      return uri;
-    }
-
-    @Override
-    public Optional<String> header(String name) {
-      return Optional.ofNullable(fields.get(name.toLowerCase(Locale.ROOT)));
-    }
-
-    @Override
-    public int read(ByteBuffer dst) throws IOException {
-      if (ended) {
-        return -1;
-      }
-      if (!dst.hasRemaining()) {
-        return 0;
-      }
-      if (chunked && remaining <= 0) {
-        if (remaining == 0) {
-          expectCrlf();
-        }
-        remaining = chunkSize();
-        if (remaining == 0) {
-          skipTrailers();
-          ended = true;
-          return -1;
-        }
-      }
-      int limit = dst.limit();
-      if (dst.remaining() > remaining) {
-        dst.limit(dst.position() + (int) remaining);
-      }
-      int n;
-      try {
-        n = connection.read(dst);
-      } finally {
-        dst.limit(limit);
-      }
-      if (n < 0) {
-        if (remaining == Long.MAX_VALUE) {
-          ended = true;
-          return -1;
-        }
-        throw new EOFException("connection closed with " + remaining + " bytes of the "
-            + (chunked ? "chunk" : "body") + " outstanding");
-      }
-      if (remaining != Long.MAX_VALUE) {
-        remaining -= n;
-        if (!chunked && remaining == 0) {
-          ended = true;
-        }
-      }
-      return n;
-    }
-
-    private long chunkSize() throws IOException {
-      String line = chunkLine();
-      int semicolon = line.indexOf(';');
-      String hex = (semicolon >= 0 ? line.substring(0, semicolon) : line).trim();
-      try {
-        long size = Long.parseLong(hex, 16);
-        if (size < 0 || hex.isEmpty() || hex.length() > 15) {
-          throw new NumberFormatException(hex);
-        }
-        return size;
-      } catch (NumberFormatException e) {
-        throw new RangeSourceException(RangeSourceException.Kind.PERMANENT,
-            "malformed chunk size in the response from " + Redaction.redact(uri));
-      }
-    }
-
-    private void expectCrlf() throws IOException {
-      if (!chunkLine().isEmpty()) {
-        throw new RangeSourceException(RangeSourceException.Kind.PERMANENT,
-            "chunk not followed by CRLF in the response from " + Redaction.redact(uri));
-      }
-    }
-
-    private void skipTrailers() throws IOException {
-      while (!chunkLine().isEmpty()) {
-        // trailers are not used
-      }
-    }
-
-    private String chunkLine() throws IOException {
-      StringBuilder line = new StringBuilder();
-      for (int b; (b = connection.readByte()) != '\n'; ) {
-        if (b < 0) {
-          throw new EOFException("connection closed inside chunk framing");
-        }
-        if (line.length() > MAX_LINE) {
-          throw new RangeSourceException(RangeSourceException.Kind.PERMANENT,
-              "chunk framing line too long from " + Redaction.redact(uri));
-        }
-        if (b != '\r') {
-          line.append((char) b);
-        }
-      }
-      return line.toString();
-    }
-
-    @Override
-    public void close() {
-      if (released) {
-        return;
-      }
-      released = true;
-      if (ended && keepAlive && !connection.hasBufferedBytes() && !connection.isAborted()) {
-        giveBack(connection);
-      } else {
-        connection.abort();
       }
     }
   }
