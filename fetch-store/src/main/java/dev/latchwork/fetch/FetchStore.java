@@ -270,10 +270,11 @@ public final class FetchStore implements Closeable {
    * as {@code rename(2)} does); from another file system it is first copied next to {@code target}
    * and the copy renamed, so {@code target} never holds a partial file. The file keeps the temp
    * file's owner-only permissions, and the directories are synced so that the rename survives a
-   * crash (a store opened with {@link Builder#flushWhileFetching} has flushed most bytes already). The move runs on the calling thread once reads in progress have left the file (it waits
-   * for them): it depends on no other thread, and no interrupt (of this thread or a reader) stops
-   * or fails it; an interrupt meanwhile leaves the interrupt status set on return. Afterwards the
-   * store is closed. If the move fails, the store is closed all the same but the bytes are not
+   * crash (a store opened with {@link Builder#flushWhileFetching} has flushed most bytes
+   * already). The move runs on the calling thread once reads in progress have left the file (it
+   * waits for them): it depends on no other thread, and no interrupt (of this thread or a reader)
+   * stops or fails it; an interrupt meanwhile leaves the interrupt status set on return.
+   * Afterwards the store is closed. If the move fails, the store is closed all the same but the bytes are not
    * lost: the exception says where the complete file is (normally the temp file, which then stays,
    * also after {@link #close()}: recovering or deleting it is the caller's call).
    *

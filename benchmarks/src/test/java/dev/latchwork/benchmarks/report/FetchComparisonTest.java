@@ -19,9 +19,10 @@ class FetchComparisonTest {
   void tableShowsMediansAndRatiosToCurlOfTheSameScenario() {
     String md = FetchComparison.section(FetchComparison.parse(TSV), "uptime: load 1.0", "c.svg");
     // curl: walls 2,4,3 -> 3.00; CPU 1.1,1.2,1.0 -> 1.10. FetchStore: walls 1.5,9,1.8 -> 1.80;
-    // CPU 1.2,1.4,1.3 -> 1.30; RSS 80000,90000,70000 KiB -> 78 MiB.
-    assertThat(md).contains("| 1 GiB | curl | 3 | 3.00 | 1.10 | 11 | 1.00× | 1.00× |")
-        .contains("| 1 GiB | FetchStore p4 | 3 | 1.80 | 1.30 | 78 | 0.60× | 1.18× |")
+    // CPU 1.2,1.4,1.3 -> 1.30; RSS 80000,90000,70000 KiB -> 78 MiB. Fastest walls: curl 2.0,
+    // FetchStore 1.5 -> 0.75x.
+    assertThat(md).contains("| 1 GiB | curl | 3 | 3.00 | 1.10 | 11 | 1.00× | 1.00× | 2.00 | 1.00× |")
+        .contains("| 1 GiB | FetchStore p4 | 3 | 1.80 | 1.30 | 78 | 0.60× | 1.18× | 1.50 | 0.75× |")
         .contains("- uptime: load 1.0").startsWith(FetchComparison.START)
         .endsWith(FetchComparison.END + "\n");
   }
