@@ -7,12 +7,12 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One description of an HTTP object, as {@link HttpRangeSource#describe(java.time.Duration)}
- * specifies it: a {@code HEAD}, then a {@code bytes=0-0} probe when the {@code HEAD} was refused
- * ({@code 405}, {@code 501}), or stated no length or no validator. Each exchange waits for its
- * response head under the given limits (a watchdog aborts it past them) and never reads a body,
- * so a {@code HEAD} redirected into an endless {@code GET} cannot stream. Not thread-safe; one
- * instance per description.
+ * The exchanges that describe an HTTP object: a {@code HEAD}, then a {@code bytes=0-0} probe when
+ * the {@code HEAD} was refused ({@code 405}, {@code 501}), or stated no length or no validator.
+ * Each exchange waits for its response head under the given limits (a watchdog aborts it past
+ * them) and never reads a body, so a {@code HEAD} redirected into an endless {@code GET} cannot
+ * stream. The rules for what is accepted are {@link HttpRangeSource}'s (its class comment).
+ * Immutable; every {@link #describe()} makes its own exchanges.
  */
 final class HttpDescription {
   /** Starts an exchange of the source's request headers plus {@code own}. */
