@@ -127,8 +127,9 @@ final class Download {
     this.parallelism = settings.parallelism();
     this.scheduler = new PartScheduler(partCount);
     this.presence = new PartPresence(size, partSize, this::signalProgress);
+    boolean cacheEntry = options.hooks() != null;
     // A cache entry forces each part for its journal anyway.
-    long flushEvery = options.hooks() != null ? 0 : options.flushEvery();
+    long flushEvery = cacheEntry ? 0 : options.flushEvery();
     if (settings.executor() != null) {
       this.executor = settings.executor();
       this.ownedExecutor = null;
@@ -140,11 +141,10 @@ final class Download {
     }
     this.fetcher = new PartFetcher(tracer, source, object, partSize, file, settings.retryPolicy(),
         settings.streamLimits(), settings.backoff(), stopped, this::fail, this::retrying,
-        WriteBehind.after(presence::written, tracer, file, flushEvery, executor),
-        options.hooks() != null);
+        WriteBehind.after(presence::written, tracer, file, flushEvery, executor), cacheEntry);
     this.lane = options.budget() == null
         ? null : options.budget().newLane(source.toString(), scheduler::hasDemand);
-    this.entry = options.hooks() == null ? null
+    this.entry = !cacheEntry ? null
         : new EntryParts(tracer, file, options.hooks(), this::fail, this::signalProgress);
     this.progress = new DownloadProgress(presence, entry == null ? () -> 0 : entry::waitingForSpace,
         settings.listener(), executor);

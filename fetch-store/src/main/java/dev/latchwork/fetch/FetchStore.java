@@ -274,9 +274,10 @@ public final class FetchStore implements Closeable {
    * already). The move runs on the calling thread once reads in progress have left the file (it
    * waits for them): it depends on no other thread, and no interrupt (of this thread or a reader)
    * stops or fails it; an interrupt meanwhile leaves the interrupt status set on return.
-   * Afterwards the store is closed. If the move fails, the store is closed all the same but the bytes are not
-   * lost: the exception says where the complete file is (normally the temp file, which then stays,
-   * also after {@link #close()}: recovering or deleting it is the caller's call).
+   * Afterwards the store is closed. If the move fails, the store is closed all the same but the
+   * bytes are not lost: the exception says where the complete file is (normally the temp file,
+   * which then stays, also after {@link #close()}: recovering or deleting it is the caller's
+   * call).
    *
    * @param target where the object goes; its directory must exist
    * @throws IllegalStateException if the download is not complete (see {@link #awaitComplete()})
